@@ -1,0 +1,226 @@
+#!/bin/sh
+# labgrade gather script: collects, in one run, everything labgrade's checks look at on a
+# DevStack host and prints ONE JSON document (format "labgrade-snapshot/1") on stdout.
+#
+#   sudo sh gather.sh > snapshot.json                 # by hand, no labgrade needed
+#   sudo sh gather.sh 'cat /etc/hostname' > snap.json # plus extra commands (trusted input)
+#
+# Static script: no host data is ever interpolated into a command. Namespace names from
+# `ip netns list` are used only when they match a strict pattern, bridge names and pids
+# likewise; everything the host prints is capped, stripped of NULs and JSON-escaped.
+# Every key and command is documented in docs/snapshot.md.
+
+LC_ALL=C
+export LC_ALL
+PATH="$PATH:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+export PATH
+
+GATHER_VERSION=1
+CAP=${LABGRADE_CAP:-4194304}             # bytes kept from one command's stdout
+ERR_CAP=65536                            # bytes kept from one command's stderr
+TOTAL_CAP=${LABGRADE_TOTAL_CAP:-33554432} # bytes kept from all commands together
+case $CAP in '' | *[!0-9]*) CAP=4194304 ;; esac
+case $TOTAL_CAP in '' | *[!0-9]*) TOTAL_CAP=33554432 ;; esac
+NS_RE='^(qrouter|qdhcp|ovnmeta|fip|snat)-[A-Za-z0-9_.-]+$'
+NAME_RE='^[A-Za-z0-9_][A-Za-z0-9_.-]*$'
+TIMEOUT=""
+if command -v timeout >/dev/null 2>&1; then TIMEOUT="timeout 30"; fi
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/labgrade.XXXXXX") || {
+    printf '{"format": "labgrade-snapshot/1", "gatherer": "gather.sh/%s", ' "$GATHER_VERSION"
+    printf '"error": "cannot create a temporary directory", "records": []}\n'
+    exit 0
+}
+trap 'rm -rf "$TMP"' EXIT
+trap 'exit 1' HUP INT TERM
+total=0
+first=1
+
+# JSON string body of a file: escapes \ " and control characters, strips NULs.
+json_escape_file() {
+    tr -d '\000' <"$1" | awk '
+function chunk(s) {
+    while (match(s, /[\\"\001-\037\177]/)) {
+        printf "%s%s", substr(s, 1, RSTART - 1), esc[substr(s, RSTART, 1)]
+        s = substr(s, RSTART + 1)
+    }
+    printf "%s", s
+}
+BEGIN {
+    for (i = 1; i < 32; i++) esc[sprintf("%c", i)] = sprintf("\\u%04x", i)
+    esc[sprintf("%c", 127)] = "\\u007f"
+    esc["\t"] = "\\t"; esc["\r"] = "\\r"; esc["\\"] = "\\\\"; esc["\""] = "\\\""
+}
+{
+    n = length($0)
+    for (p = 1; p <= n; p += 256) chunk(substr($0, p, 256))
+    printf "\\n"
+}'
+}
+
+# First BYTES bytes of file IN into file OUT.
+cap_file() {
+    dd if="$1" of="$3" bs=65536 count=$(($2 / 65536)) 2>/dev/null
+}
+
+# Prints one record. $1 key, $2 namespace ("" = root), $3 arg, $4 rc, $5 stdout file,
+# $6 stderr file, $7 the command text for extra commands ("" otherwise).
+emit() {
+    size=$(wc -c <"$5" | tr -d ' ')
+    truncated=false
+    if [ "$size" -gt "$CAP" ]; then
+        truncated=true
+        cap_file "$5" "$CAP" "$TMP/capped"
+        mv "$TMP/capped" "$5"
+        size=$CAP
+    fi
+    if [ $((total + size)) -gt "$TOTAL_CAP" ]; then
+        truncated=true
+        : >"$5"
+        size=0
+    fi
+    total=$((total + size))
+    esize=$(wc -c <"$6" | tr -d ' ')
+    if [ "$esize" -gt "$ERR_CAP" ]; then
+        cap_file "$6" "$ERR_CAP" "$TMP/capped"
+        mv "$TMP/capped" "$6"
+    fi
+    if [ "$first" = 1 ]; then first=0; else printf ',\n'; fi
+    printf '{"key": "%s", ' "$1"
+    if [ -n "$2" ]; then printf '"ns": "%s", ' "$2"; else printf '"ns": null, '; fi
+    if [ -n "$3" ]; then printf '"arg": "%s", ' "$3"; else printf '"arg": null, '; fi
+    if [ -n "$7" ]; then
+        printf '%s\n' "$7" >"$TMP/cmd"
+        printf '"command": "'
+        json_escape_file "$TMP/cmd"
+        printf '", '
+    fi
+    printf '"rc": %s, "truncated": %s, "out": "' "$4" "$truncated"
+    json_escape_file "$5"
+    printf '", "err": "'
+    json_escape_file "$6"
+    printf '"}'
+}
+
+# run KEY NS ARG COMMAND... : runs COMMAND (in namespace NS when set), records its output.
+run() {
+    key=$1 ns=$2 arg=$3
+    shift 3
+    if [ -n "$ns" ]; then
+        $TIMEOUT ip netns exec "$ns" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
+    else
+        $TIMEOUT "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
+    fi
+    rc=$?
+    emit "$key" "$ns" "$arg" "$rc" "$TMP/out" "$TMP/err" ""
+}
+
+# runf KEY NS ARG FUNCTION : records the output of one of this script's functions.
+runf() {
+    "$4" >"$TMP/out" 2>"$TMP/err" </dev/null
+    rc=$?
+    emit "$1" "$2" "$3" "$rc" "$TMP/out" "$TMP/err" ""
+}
+
+# Records a command that is not installed, without running anything.
+missing() {
+    rc=127
+    printf '%s: command not found\n' "$4" >"$TMP/err"
+    : >"$TMP/out"
+    emit "$1" "$2" "$3" "$rc" "$TMP/out" "$TMP/err" ""
+}
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# run_if KEY NS ARG COMMAND... : like run, but an rc 127 record when COMMAND is not installed.
+run_if() {
+    if have "$4"; then run "$@"; else missing "$1" "$2" "$3" "$4"; fi
+}
+
+processes() {
+    ps -eo pid,args 2>/dev/null || ps -o pid,args 2>/dev/null || ps ww
+}
+
+host_name() {
+    hostname 2>/dev/null || cat /proc/sys/kernel/hostname
+}
+
+printf '{"format": "labgrade-snapshot/1", "gatherer": "gather.sh/%s", "records": [\n' \
+    "$GATHER_VERSION"
+
+# --- root namespace -------------------------------------------------------------------------
+runf hostname "" "" host_name
+run id_u "" "" id -u
+run_if link "" "" ip -o link
+run_if addr "" "" ip -o addr
+run_if route "" "" ip route
+run_if iptables_save "" "" iptables-save
+run_if iptables_legacy_save "" "" iptables-legacy-save
+run_if iptables_nft_save "" "" iptables-nft-save
+runf processes "" "" processes
+
+# --- Open vSwitch / OVN -----------------------------------------------------------------------
+run_if ovs_list_br "" "" ovs-vsctl --timeout=10 list-br
+if have ovs-vsctl; then
+    cp "$TMP/out" "$TMP/bridges" 2>/dev/null || : >"$TMP/bridges"
+    [ "$rc" = 0 ] || : >"$TMP/bridges"
+    while IFS= read -r br; do
+        if printf '%s\n' "$br" | grep -Eq "$NAME_RE" && [ ${#br} -le 64 ]; then
+            run ovs_list_ports "" "$br" ovs-vsctl --timeout=10 list-ports "$br"
+        fi
+    done <"$TMP/bridges"
+    run ovs_external_ids "" "" ovs-vsctl --timeout=10 get Open_vSwitch . external_ids
+fi
+run_if ovs_flows_br_int "" "" ovs-ofctl --timeout=10 dump-flows br-int
+if have ovn-nbctl; then
+    run ovn_nb_show "" "" ovn-nbctl --timeout=10 show
+    run ovn_nb_nat "" "" ovn-nbctl --timeout=10 list NAT
+    run ovn_nb_acl "" "" ovn-nbctl --timeout=10 list ACL
+else
+    missing ovn_nb_show "" "" ovn-nbctl
+fi
+
+# --- network namespaces -----------------------------------------------------------------------
+run_if netns_list "" "" ip netns list
+cp "$TMP/out" "$TMP/netns"
+[ "$rc" = 0 ] || : >"$TMP/netns"
+: >"$TMP/skipped"
+: >"$TMP/nslist"
+while IFS= read -r line; do
+    name=${line% (id: *)}
+    if printf '%s\n' "$name" | grep -Eq "$NS_RE" && [ ${#name} -le 200 ]; then
+        printf '%s\n' "$name" >>"$TMP/nslist"
+    elif [ -n "$line" ]; then
+        printf '%s\n' "$line" >>"$TMP/skipped"
+    fi
+done <"$TMP/netns"
+: >"$TMP/empty"
+emit netns_skipped "" "" 0 "$TMP/skipped" "$TMP/empty" ""
+while IFS= read -r ns; do
+    run link "$ns" "" ip -o link
+    run addr "$ns" "" ip -o addr
+    run route "$ns" "" ip route
+    run_if iptables_save "$ns" "" iptables-save
+    run_if iptables_legacy_save "$ns" "" iptables-legacy-save
+    run_if iptables_nft_save "$ns" "" iptables-nft-save
+    run listeners "$ns" "" sh -c 'if command -v ss >/dev/null 2>&1; then ss -ltnp;
+        elif command -v netstat >/dev/null 2>&1; then netstat -ltnp;
+        else echo "neither ss nor netstat is installed" >&2; exit 127; fi'
+    run netns_pids "" "$ns" ip netns pids "$ns"
+done <"$TMP/nslist"
+
+# Which namespace each DHCP server / metadata proxy runs in.
+processes 2>/dev/null | awk '$2 !~ /awk$/ && /dnsmasq|haproxy|metadata-proxy/ { print $1 }' >"$TMP/pids"
+while IFS= read -r pid; do
+    case $pid in '' | *[!0-9]*) continue ;; esac
+    run netns_identify "" "$pid" ip netns identify "$pid"
+done <"$TMP/pids"
+
+# --- extra commands declared in exercises.yaml (trusted author input) ----------------------
+for command in "$@"; do
+    $TIMEOUT sh -c "$command" >"$TMP/out" 2>"$TMP/err" </dev/null
+    rc=$?
+    emit extra "" "" "$rc" "$TMP/out" "$TMP/err" "$command"
+done
+
+printf '\n], "total_bytes": %s, "complete": true}\n' "$total"
