@@ -1,0 +1,199 @@
+"""The one module that talks to hosts: run the gather command there, once, through testinfra.
+
+    options = ConnectOptions(ssh_config="lab.ssh_config", sudo=True, timeout=60)
+    stdout, remote_commands = run_on_host("ssh://stack@lab-1", command, options)
+
+Targets are pytest-testinfra host specs: local:// (the default), ssh://user@host:port,
+paramiko://..., ansible://..., docker://...; a bare name means ssh://NAME. Every failure is a
+one-line HostError naming the host. The command is bounded by TIMEOUT: ssh's ConnectTimeout
+and keep-alives, and the `timeout` program around the command where it runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shlex
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import testinfra
+import testinfra.host
+
+from grader.errors import HostError
+
+MAX_OUTPUT = 256 * 1024 * 1024  # bytes of gather output accepted
+KILL_GRACE = 5  # seconds between `timeout`'s TERM and KILL
+TIMEOUT_EXIT = (124, 137)  # `timeout` ran out (TERM, then KILL)
+
+
+@dataclass(frozen=True)
+class ConnectOptions:
+    ssh_config: str | None = None
+    ssh_identity_file: str | None = None
+    sudo: bool = False
+    timeout: float = 120.0  # seconds for connect + gather
+
+
+def normalize_target(target: str | None) -> str:
+    """A testinfra host spec: None -> local://, a bare name -> ssh://NAME."""
+    if not target:
+        return "local://"
+    return target if "://" in target else f"ssh://{target}"
+
+
+def host_name(spec: str) -> str:
+    """What to call the host in messages: its name, or "the local host"."""
+    scheme, _, rest = spec.partition("://")
+    name = rest.split("?", 1)[0].rsplit("@", 1)[-1]
+    return "the local host" if scheme == "local" else name or spec
+
+
+def wrap_command(command: str, options: ConnectOptions) -> str:
+    """COMMAND run by sh, under `sudo -n` when asked and not root, bounded by `timeout`."""
+    inner = f"sh -c {shlex.quote(command)}"
+    if options.sudo:
+        inner = f'if [ "$(id -u)" -eq 0 ]; then exec {inner}; else exec sudo -n {inner}; fi'
+    seconds = max(1, int(options.timeout))
+    bounded = f"timeout -k {KILL_GRACE} {seconds} sh -c {shlex.quote(inner)}"
+    return (
+        f"if command -v timeout >/dev/null 2>&1; then exec {bounded}; "
+        f"else exec sh -c {shlex.quote(inner)}; fi"
+    )
+
+
+def _backend_kwargs(spec: str, options: ConnectOptions) -> dict[str, Any]:
+    scheme = spec.split("://", 1)[0]
+    kwargs: dict[str, Any] = {}
+    if scheme in ("ssh", "safe-ssh", "paramiko"):
+        kwargs["timeout"] = max(1, min(int(options.timeout), 60))  # connect timeout
+        if options.ssh_config:
+            kwargs["ssh_config"] = options.ssh_config
+        if options.ssh_identity_file:
+            kwargs["ssh_identity_file"] = options.ssh_identity_file
+    if scheme in ("ssh", "safe-ssh"):
+        kwargs["controlpersist"] = 0  # no ControlMaster left behind
+        extra = "-o ServerAliveInterval=10 -o ServerAliveCountMax=3"
+        if ":" not in spec.split("://", 1)[1].split("@", 1)[0]:  # no password in the spec
+            extra += " -o BatchMode=yes"
+        kwargs["ssh_extra_args"] = extra
+    if scheme == "ansible":
+        kwargs["ssh_config"] = options.ssh_config
+    return {k: v for k, v in kwargs.items() if v is not None}
+
+
+@contextlib.contextmanager
+def open_host(spec: str, options: ConnectOptions) -> Iterator[testinfra.host.Host]:
+    """A testinfra Host for SPEC, closed and dropped from testinfra's cache afterwards."""
+    kwargs = _backend_kwargs(spec, options)
+    try:
+        host = testinfra.get_host(spec, **kwargs)
+    except (RuntimeError, ValueError) as error:
+        raise HostError(f"cannot use target '{spec}': {error}") from None
+    host.backend._encoding = "utf-8"  # no extra remote command to guess the encoding
+    try:
+        yield host
+    finally:
+        testinfra.host.Host._host_cache.pop((spec, frozenset(kwargs.items())), None)
+        client = host.backend.__dict__.get("client")  # paramiko's cached SSHClient
+        if client is not None:
+            client.close()
+
+
+def run_on_host(spec: str, command: str, options: ConnectOptions) -> tuple[str, int]:
+    """Run COMMAND on SPEC as one remote command; return (stdout, remote commands run)."""
+    name = host_name(spec)
+    with open_host(spec, options) as host:
+        try:
+            result = host.run(wrap_command(command, options))
+        except Exception as error:
+            raise HostError(describe_failure(name, error)) from None
+    stdout, stderr = result.stdout_bytes, result.stderr_bytes
+    problem = command_problem(
+        name, result.rc, stderr.decode("utf-8", "replace"), bool(stdout.strip()), options
+    )
+    if problem:
+        raise HostError(problem)
+    if len(stdout) > MAX_OUTPUT:
+        raise HostError(f"{name} returned more than {MAX_OUTPUT} bytes; refusing it")
+    return stdout.decode("utf-8", "replace"), 1
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1][:300] if lines else ""
+
+
+def command_problem(
+    name: str, rc: int, stderr: str, got_output: bool, options: ConnectOptions
+) -> str | None:
+    """The one-line reason why a finished command gave no usable output, or None."""
+    lowered = stderr.lower()
+    if options.sudo and ("password is required" in lowered or "terminal is required" in lowered):
+        return (
+            f"sudo on {name} wants a password; allow passwordless sudo for this user "
+            "(e.g. a NOPASSWD line in /etc/sudoers.d/) or connect as root"
+        )
+    if rc == 255:
+        return _ssh_problem(name, stderr) or f"cannot reach {name} (exit 255)"
+    if rc in TIMEOUT_EXIT:
+        return f"{name}: gathering timed out after {int(options.timeout)} s (--timeout)"
+    if rc == 127:
+        return f"a command is missing on {name}: {_last_line(stderr) or 'command not found'}"
+    if rc == 126:
+        return f"{name}: permission denied running the gather command: {_last_line(stderr)}"
+    if rc != 0 and not got_output:
+        return f"{name}: the gather command failed (exit {rc}): {_last_line(stderr) or 'no output'}"
+    return None
+
+
+_SSH_MESSAGES = (
+    ("could not resolve hostname", "name not resolved: {name} is not a known host name"),
+    ("name or service not known", "name not resolved: {name} is not a known host name"),
+    ("connection refused", "{name} is unreachable: connection refused"),
+    ("no route to host", "{name} is unreachable: no route to host"),
+    ("network is unreachable", "{name} is unreachable: network is unreachable"),
+    ("connection timed out", "{name} is unreachable: connection timed out"),
+    ("operation timed out", "{name} is unreachable: connection timed out"),
+    ("remote host identification has changed", "host key of {name} changed: {detail}"),
+    ("host key verification failed", "host key verification failed for {name}: {detail}"),
+    ("permission denied", "permission denied on {name}: {detail}"),
+    ("connection closed", "{name} closed the connection: {detail}"),
+    ("connection reset", "{name} reset the connection: {detail}"),
+    ("not found", "{detail}"),
+)
+
+
+def _ssh_problem(name: str, stderr: str) -> str | None:
+    lowered = stderr.lower()
+    for needle, message in _SSH_MESSAGES:
+        if needle in lowered:
+            return message.format(name=name, detail=_last_line(stderr) or needle)
+    detail = _last_line(stderr)
+    return f"cannot reach {name} over ssh: {detail}" if detail else None
+
+
+def describe_failure(name: str, error: BaseException) -> str:
+    """A one-line message for an exception raised while connecting or running."""
+    result = error.args[0] if error.args else None
+    if hasattr(result, "stderr_bytes"):  # testinfra's ssh backend: RuntimeError(CommandResult)
+        stderr = result.stderr_bytes.decode("utf-8", "replace")
+        return _ssh_problem(name, stderr) or f"cannot reach {name} over ssh (exit {result.rc})"
+    kind = type(error).__name__
+    text = str(error)
+    if isinstance(error, socket.gaierror):
+        return f"name not resolved: {name} is not a known host name"
+    if isinstance(error, TimeoutError | socket.timeout):
+        return f"{name} is unreachable: connection timed out"
+    if isinstance(error, ConnectionRefusedError) or "Unable to connect" in text:
+        return f"{name} is unreachable: connection refused"
+    if isinstance(error, OSError) and error.strerror:
+        return f"{name} is unreachable: {error.strerror}"
+    if kind in ("AuthenticationException", "BadAuthenticationType", "PasswordRequiredException"):
+        return f"permission denied on {name}: {text or kind}"
+    if kind == "BadHostKeyException":
+        return f"host key of {name} changed: {text}"
+    if kind == "SSHException":
+        return f"ssh to {name} failed: {text}"
+    return f"cannot reach {name}: {kind}: {_last_line(text) or kind}"

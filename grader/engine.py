@@ -1,0 +1,111 @@
+"""Run the selected checks over a host's facts and score them. Pure: no I/O.
+
+    result = grade(load_exercises(), build_facts(snapshot), only=["sg"], target="ssh://lab-1")
+
+Checks run in `requires` order. A check whose prerequisite did not pass is `skip` ("requires
+sg.chain (fail)"); a check that raises is `error` with the exception, and the run goes on.
+Score = points of the passed checks; max_score = points of the selected checks.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from grader.model import CheckSpec, Exercises
+from grader.outcome import CannotGrade, Outcome
+from grader.result import CheckResult, ExerciseResult, HostResult
+
+MAX_TEXT = 10_000  # characters kept of a check's evidence / expected / see
+
+
+class FactsLike(Protocol):
+    backend: str
+    backend_problem: str | None
+    discovered: dict[str, str]
+
+
+def run_check(spec: CheckSpec, facts: Any, checks: Mapping[str, Any]) -> Outcome:
+    """Call the check function; any exception (or a non-Outcome) becomes an `error`."""
+    try:
+        outcome = checks[spec.check](facts, **spec.params)
+    except CannotGrade as error:
+        return Outcome("error", str(error) or "cannot grade this check on this host")
+    except Exception as error:
+        return Outcome("error", f"check '{spec.check}' raised {type(error).__name__}: {error}")
+    if not isinstance(outcome, Outcome):
+        return Outcome("error", f"check '{spec.check}' returned {type(outcome).__name__}")
+    return outcome
+
+
+def _clip(text: str) -> str:
+    text = str(text)
+    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "\n... (cut)"
+
+
+def _to_result(spec: CheckSpec, outcome: Outcome) -> CheckResult:
+    return CheckResult(
+        id=spec.id,
+        title=spec.title,
+        status=outcome.status,
+        points=spec.points if outcome.status == "pass" else 0,
+        max_points=spec.points,
+        evidence=_clip(outcome.evidence),
+        expected=_clip(outcome.expected),
+        hint=spec.hint,
+        see=_clip(outcome.see),
+    )
+
+
+def evaluate(
+    specs: Sequence[CheckSpec], facts: Any, checks: Mapping[str, Any]
+) -> dict[str, Outcome]:
+    """Outcomes of SPECS (already in requires order), prerequisites deciding skips."""
+    outcomes: dict[str, Outcome] = {}
+    for spec in specs:
+        blocking = [r for r in spec.requires if not outcomes[r].passed]
+        if blocking:
+            reasons = ", ".join(f"{r} ({outcomes[r].status})" for r in blocking)
+            outcomes[spec.id] = Outcome("skip", f"requires {reasons}")
+        else:
+            outcomes[spec.id] = run_check(spec, facts, checks)
+    return outcomes
+
+
+def grade(
+    exercises: Exercises,
+    facts: FactsLike,
+    only: Sequence[str] | None = None,
+    *,
+    target: str = "",
+    remote_commands: int = 0,
+    checks: Mapping[str, Any] | None = None,
+    started: float | None = None,
+) -> HostResult:
+    """Grade FACTS with the exercises selected by ONLY (None: the default exercises)."""
+    if checks is None:
+        from checks import CHECKS as checks
+    started = time.monotonic() if started is None else started
+    selection = exercises.select(only)
+    outcomes = evaluate(selection.to_run, facts, checks)
+    results = tuple(
+        ExerciseResult(
+            exercise.id,
+            exercise.title,
+            tuple(_to_result(spec, outcomes[spec.id]) for spec in exercise.checks),
+        )
+        for exercise in selection.exercises
+    )
+    return HostResult(
+        target=target,
+        status="graded",
+        backend=str(getattr(facts, "backend", "") or ""),
+        backend_problem=getattr(facts, "backend_problem", None),
+        discovered={str(k): str(v) for k, v in (getattr(facts, "discovered", {}) or {}).items()},
+        score=sum(e.score for e in results),
+        max_score=sum(e.max_score for e in results),
+        remote_commands=remote_commands,
+        exercises=results,
+        duration=time.monotonic() - started,
+    )

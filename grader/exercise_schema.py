@@ -1,0 +1,229 @@
+"""Validate the exercises.yaml document and build the model's values (grader.model).
+
+Each problem raises InputFileError(file, line, key, problem): unknown or missing keys, wrong
+types (a bool is not a number), bad or duplicate ids, unknown check names, parameters that are
+not in the check function's signature or have the wrong type, bad points, and dangling or
+circular `requires`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from grader.errors import InputFileError
+from grader.model import CheckSpec, Exercise, Exercises
+from grader.paramtypes import signature_params, type_problem
+from grader.yamlfile import ListNode, MappingNode, line_of, load_yaml
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+FORMAT_VERSION = 1
+
+TOP_KEYS = {"version": True, "exercises": True}  # key -> required
+EXERCISE_KEYS = {"id": True, "title": True, "default": False, "checks": True}
+CHECK_KEYS = {
+    "id": True,
+    "title": True,
+    "points": True,
+    "check": True,
+    "params": False,
+    "requires": False,
+    "hint": False,
+}
+
+
+def _hint(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {dict: "mapping", MappingNode: "mapping", list: "list", ListNode: "list"}.get(
+        type(value), type(value).__name__
+    )
+
+
+class _Validator:
+    def __init__(self, path: str, checks: Mapping[str, Any]):
+        self.path = path
+        self.checks = checks
+
+    def error(self, line: int | None, key: str | None, problem: str) -> InputFileError:
+        return InputFileError(self.path, line, key, problem)
+
+    def mapping(self, value: Any, line: int, what: str, keys: dict[str, bool]) -> MappingNode:
+        if not isinstance(value, MappingNode):
+            raise self.error(line, None, f"{what} must be a mapping, not {_kind(value)}")
+        for key in value:
+            if key not in keys:
+                raise self.error(
+                    value.key_line(key), key, f"unknown key in {what}{_hint(key, list(keys))}"
+                )
+        for key, required in keys.items():
+            if required and key not in value:
+                raise self.error(value.line, key, f"missing in {what}")
+        return value
+
+    def typed(
+        self, node: MappingNode, key: str, kind: type | tuple[type, ...], default: Any
+    ) -> Any:
+        value = node.get(key, default)
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        is_bool = isinstance(value, bool)
+        if (is_bool and bool not in kinds) or not isinstance(value, kinds):
+            names = " or ".join("number" if k in (int, float) else k.__name__ for k in kinds)
+            names = "number" if set(kinds) == {int, float} else names
+            raise self.error(node.key_line(key), key, f"must be {names}, not {_kind(value)}")
+        return value
+
+    def identifier(self, node: MappingNode, key: str = "id") -> str:
+        value = node.get(key)
+        if not isinstance(value, str) or not ID_PATTERN.match(value):
+            raise self.error(
+                node.key_line(key),
+                key,
+                f"{value!r} is not a valid id (lower-case letters, digits, '.', '_', '-')",
+            )
+        return value
+
+    def document(self, root: Any) -> Exercises:
+        root = self.mapping(root, line_of(root, 1), "the file", TOP_KEYS)
+        version = root["version"]
+        if version != FORMAT_VERSION or isinstance(version, bool):
+            raise self.error(
+                root.key_line("version"), "version", f"must be {FORMAT_VERSION}, not {version!r}"
+            )
+        items = root["exercises"]
+        if not isinstance(items, ListNode) or not items:
+            raise self.error(
+                root.key_line("exercises"), "exercises", "must be a non-empty list of exercises"
+            )
+        exercises = [self.exercise(item, items.item_line(i)) for i, item in enumerate(items)]
+        self.unique_ids(exercises)
+        order = self.requires_order(exercises)
+        return Exercises(self.path, tuple(exercises), order)
+
+    def exercise(self, value: Any, line: int) -> Exercise:
+        node = self.mapping(value, line, "an exercise", EXERCISE_KEYS)
+        exercise_id = self.identifier(node)
+        title = self.title(node)
+        default = self.typed(node, "default", bool, True)
+        items = node["checks"]
+        if not isinstance(items, ListNode) or not items:
+            raise self.error(node.key_line("checks"), "checks", "must be a non-empty list")
+        checks = [self.check(item, items.item_line(i), exercise_id) for i, item in enumerate(items)]
+        return Exercise(exercise_id, title, tuple(checks), default, node.line)
+
+    def title(self, node: MappingNode) -> str:
+        title = self.typed(node, "title", str, "")
+        if not title.strip():
+            raise self.error(node.key_line("title"), "title", "must not be empty")
+        return title
+
+    def check(self, value: Any, line: int, exercise_id: str) -> CheckSpec:
+        node = self.mapping(value, line, "a check", CHECK_KEYS)
+        check_id = self.identifier(node)
+        points = self.typed(node, "points", (int, float), 0)
+        if not math.isfinite(points) or points < 0:
+            raise self.error(
+                node.key_line("points"), "points", f"must be a number >= 0, not {points}"
+            )
+        name = self.typed(node, "check", str, "")
+        if name not in self.checks:
+            raise self.error(
+                node.key_line("check"),
+                "check",
+                f"unknown check '{name}'{_hint(name, sorted(self.checks))}",
+            )
+        params = self.params(node, name)
+        requires = self.typed(node, "requires", (list, type(None)), None) or ListNode()
+        for index, required in enumerate(requires):
+            if not isinstance(required, str):
+                raise self.error(
+                    requires.item_line(index), "requires", "must be a list of check ids"
+                )
+        hint = self.typed(node, "hint", str, "")
+        return CheckSpec(
+            check_id,
+            self.title(node),
+            points,
+            name,
+            params,
+            tuple(requires),
+            hint.strip(),
+            exercise_id,
+            node.line,
+        )
+
+    def params(self, node: MappingNode, name: str) -> dict[str, Any]:
+        params = self.typed(node, "params", (dict, type(None)), None) or MappingNode()
+        params_line = node.key_line("params")
+        accepted = signature_params(self.checks[name])
+        for key, value in params.items():
+            line = params.key_line(key) if isinstance(params, MappingNode) else params_line
+            if key not in accepted:
+                takes = ", ".join(accepted) or "no parameters"
+                raise self.error(
+                    line, f"params.{key}", f"check '{name}' has no such parameter (takes: {takes})"
+                )
+            problem = type_problem(value, accepted[key].annotation)
+            if problem:
+                raise self.error(line, f"params.{key}", problem)
+        for key, param in accepted.items():
+            if param.required and key not in params:
+                raise self.error(params_line, f"params.{key}", f"required by check '{name}'")
+        return dict(params)
+
+    def unique_ids(self, exercises: list[Exercise]) -> None:
+        seen: dict[str, int] = {}
+        for exercise in exercises:
+            items = [(exercise.id, exercise.line)] + [(c.id, c.line) for c in exercise.checks]
+            for item_id, line in items:
+                if item_id in seen:
+                    raise self.error(
+                        line, "id", f"duplicate id '{item_id}' (first at line {seen[item_id]})"
+                    )
+                seen[item_id] = line
+
+    def requires_order(self, exercises: list[Exercise]) -> tuple[str, ...]:
+        """Every check id, each after the checks it requires; dangling or circular -> error."""
+        specs = {c.id: c for e in exercises for c in e.checks}
+        for spec in specs.values():
+            for required in spec.requires:
+                if required not in specs:
+                    raise self.error(
+                        spec.line,
+                        "requires",
+                        f"'{spec.id}' requires unknown check '{required}'"
+                        f"{_hint(required, list(specs))}",
+                    )
+        order: list[str] = []
+        state: dict[str, str] = {}  # id -> "visiting" | "done"
+
+        def visit(check_id: str, path: list[str]) -> None:
+            if state.get(check_id) == "done":
+                return
+            if state.get(check_id) == "visiting":
+                cycle = [*path[path.index(check_id) :], check_id]
+                raise self.error(
+                    specs[check_id].line, "requires", "circular requires: " + " -> ".join(cycle)
+                )
+            state[check_id] = "visiting"
+            for required in specs[check_id].requires:
+                visit(required, [*path, check_id])
+            state[check_id] = "done"
+            order.append(check_id)
+
+        for check_id in specs:
+            visit(check_id, [])
+        return tuple(order)
+
+
+def parse_document(path: str, checks: Mapping[str, Any]) -> Exercises:
+    """Load the YAML file PATH and validate it against CHECKS (name -> check function)."""
+    return _Validator(path, checks).document(load_yaml(path))

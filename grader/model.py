@@ -1,0 +1,143 @@
+"""The exercises file (exercises.yaml), loaded into frozen, validated values.
+
+    exercises = load_exercises()                  # the default file; or load_exercises(path)
+    selection = exercises.select(["cleanup"])     # --only; None = the default exercises
+    extra_commands(selection.to_run)              # what the checks' gathers hooks add
+
+Every problem is an InputFileError naming the file, the line and the key (docs/exercises.md).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import grader
+from grader.errors import LabgradeError
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    id: str
+    title: str
+    points: int | float
+    check: str  # a registered check name
+    params: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    requires: tuple[str, ...] = ()
+    hint: str = ""
+    exercise: str = ""  # the id of the exercise it belongs to
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Exercise:
+    id: str
+    title: str
+    checks: tuple[CheckSpec, ...]
+    default: bool = True
+    line: int = 0
+
+    @property
+    def max_points(self) -> int | float:
+        return sum(check.points for check in self.checks)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What a run grades: the selected exercises (with only the selected checks) and every
+    check to evaluate, in `requires` order (prerequisites of a selected check included)."""
+
+    exercises: tuple[Exercise, ...]
+    to_run: tuple[CheckSpec, ...]
+
+    @property
+    def selected_ids(self) -> frozenset[str]:
+        return frozenset(c.id for e in self.exercises for c in e.checks)
+
+
+@dataclass(frozen=True)
+class Exercises:
+    path: str
+    exercises: tuple[Exercise, ...]
+    order: tuple[str, ...] = ()  # every check id, prerequisites first
+
+    def checks(self) -> list[CheckSpec]:
+        return [check for exercise in self.exercises for check in exercise.checks]
+
+    def check(self, check_id: str) -> CheckSpec:
+        return next(c for c in self.checks() if c.id == check_id)
+
+    def select(self, only: Sequence[str] | None = None) -> Selection:
+        """The default exercises, or those named by ONLY: exercise ids, check ids, or an id
+        prefix before a dot (`sg` selects sg.ssh, sg.icmp ...)."""
+        if only:
+            wanted = {c.id for c in self.checks() if any(_matches(c, name) for name in only)}
+            unknown = [n for n in only if not any(_matches(c, n) for c in self.checks())]
+            if unknown:
+                known = [e.id for e in self.exercises] + [c.id for c in self.checks()]
+                raise LabgradeError(
+                    f"--only {unknown[0]}: no such exercise or check"
+                    f"{_did_you_mean(unknown[0], known)} (see `labgrade list`)"
+                )
+        else:
+            wanted = {c.id for e in self.exercises if e.default for c in e.checks}
+        exercises = []
+        for exercise in self.exercises:
+            chosen = tuple(c for c in exercise.checks if c.id in wanted)
+            if chosen:
+                exercises.append(replace(exercise, checks=chosen))
+        needed = set(wanted)
+        for check_id in reversed(self.order):  # prerequisites come after what needs them
+            if check_id in needed:
+                needed.update(self.check(check_id).requires)
+        to_run = tuple(self.check(i) for i in self.order if i in needed)
+        return Selection(tuple(exercises), to_run)
+
+
+def _matches(check: CheckSpec, name: str) -> bool:
+    return name in (check.id, check.exercise) or check.id.startswith(name + ".")
+
+
+def _did_you_mean(name: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def default_exercises_path() -> Path:
+    """exercises.yaml at the repo root from a source tree, else the copy in the wheel."""
+    source = Path(grader.__file__).resolve().parent.parent / "exercises.yaml"
+    if source.is_file():
+        return source
+    return Path(grader.__file__).resolve().parent / "data" / "exercises.yaml"
+
+
+def load_exercises(
+    path: str | Path | None = None, checks: Mapping[str, Any] | None = None
+) -> Exercises:
+    """Load and validate PATH (default: default_exercises_path()) against the registered CHECKS
+    (default: every check in checks/)."""
+    from grader.exercise_schema import parse_document  # it builds the values defined here
+
+    if checks is None:
+        from checks import load_all
+
+        checks = load_all()
+    return parse_document(str(path or default_exercises_path()), checks)
+
+
+def extra_commands(
+    specs: Iterable[CheckSpec], checks: Mapping[str, Any] | None = None
+) -> list[str]:
+    """The extra shell commands the checks' `gathers` hooks ask for, once each, in order."""
+    if checks is None:
+        from checks import CHECKS as checks
+    commands: list[str] = []
+    for spec in specs:
+        hook = getattr(checks.get(spec.check), "gathers", None)
+        for command in hook(dict(spec.params)) if hook else ():
+            if command not in commands:
+                commands.append(command)
+    return commands

@@ -1,0 +1,92 @@
+"""A check function's YAML parameters: its keyword-only arguments, their type hints and defaults.
+
+    @check("sg_rule")
+    def sg_rule(facts, *, protocol: str, port: int | None = None) -> Outcome: ...
+
+    signature_params(sg_rule)  # {"protocol": Param(str, required), "port": Param(int | None, ...)}
+    type_problem(22, int | None)  # None: fine;  type_problem(True, int) -> "expected int, got bool"
+
+Supported hints: str, int, float (an int is accepted), bool, list[str] / list[int] / ...,
+Literal[...], X | None, and Any or no hint (anything goes).
+"""
+
+from __future__ import annotations
+
+import inspect
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any
+
+_MISSING = inspect.Parameter.empty
+
+
+@dataclass(frozen=True)
+class Param:
+    annotation: Any
+    required: bool
+
+
+def signature_params(function: Any) -> dict[str, Param]:
+    """The keyword-only parameters of FUNCTION with their resolved type hints."""
+    try:
+        hints = typing.get_type_hints(function)
+    except Exception:  # unresolvable hints: fall back to the raw annotations
+        hints = getattr(function, "__annotations__", {})
+    params = {}
+    for name, parameter in inspect.signature(function).parameters.items():
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY:
+            params[name] = Param(hints.get(name, Any), parameter.default is _MISSING)
+    return params
+
+
+def type_name(annotation: Any) -> str:
+    if annotation is type(None):
+        return "null"
+    if isinstance(annotation, type) and not typing.get_args(annotation):
+        return annotation.__name__
+    return str(annotation).replace("typing.", "")
+
+
+def _describe(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def type_problem(value: Any, annotation: Any) -> str | None:
+    """None if VALUE (parsed from YAML) fits ANNOTATION, else what is wrong, in one phrase."""
+    if annotation is Any or annotation is _MISSING:
+        return None
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType):
+        if any(type_problem(value, arg) is None for arg in args):
+            return None
+        return f"expected {type_name(annotation)}, got {_describe(value)}"
+    if origin is typing.Literal:
+        if any(value == arg and type(value) is type(arg) for arg in args):
+            return None
+        return f"expected one of {', '.join(repr(a) for a in args)}, got {value!r}"
+    if origin is list:
+        if not isinstance(value, list):
+            return f"expected a list, got {_describe(value)}"
+        item_type = args[0] if args else Any
+        for index, item in enumerate(value):
+            problem = type_problem(item, item_type)
+            if problem:
+                return f"item {index + 1}: {problem}"
+        return None
+    if annotation is type(None):
+        return None if value is None else f"expected null, got {_describe(value)}"
+    if annotation is bool:
+        ok = isinstance(value, bool)
+    elif annotation is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif annotation is float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    elif annotation is str:
+        ok = isinstance(value, str)
+    elif isinstance(annotation, type):
+        ok = isinstance(value, annotation)
+    else:
+        return None  # a hint we cannot check: accept
+    return None if ok else f"expected {type_name(annotation)}, got {_describe(value)}"

@@ -1,0 +1,116 @@
+"""What grading one host produced: plain values that the reporters consume.
+
+HostResult.to_dict() is the JSON report documented in docs/json-schema.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from grader import __version__
+from grader.outcome import Status
+
+JSON_FORMAT = "labgrade-result/1"
+HostStatus = Literal["graded", "error"]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    id: str
+    title: str
+    status: Status
+    points: int | float  # earned: max_points when passed, else 0
+    max_points: int | float
+    evidence: str = ""
+    expected: str = ""
+    hint: str = ""
+    see: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "status": self.status,
+            "points": self.points,
+            "max_points": self.max_points,
+            "evidence": self.evidence,
+            "expected": self.expected,
+            "hint": self.hint,
+            "see": self.see,
+        }
+
+
+@dataclass(frozen=True)
+class ExerciseResult:
+    id: str
+    title: str
+    checks: tuple[CheckResult, ...]
+
+    @property
+    def score(self) -> int | float:
+        return sum(check.points for check in self.checks)
+
+    @property
+    def max_score(self) -> int | float:
+        return sum(check.max_points for check in self.checks)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "score": self.score,
+            "max_score": self.max_score,
+            "checks": [check.to_dict() for check in self.checks],
+        }
+
+
+@dataclass(frozen=True)
+class HostResult:
+    target: str
+    status: HostStatus = "graded"
+    error: str | None = None  # the one-line reason when status is "error"
+    backend: str = ""
+    backend_problem: str | None = None
+    discovered: dict[str, str] = field(default_factory=dict)
+    score: int | float = 0
+    max_score: int | float = 0
+    remote_commands: int = 0
+    exercises: tuple[ExerciseResult, ...] = ()
+    duration: float = 0.0  # seconds, connect + gather + grade
+
+    def checks(self) -> list[CheckResult]:
+        return [check for exercise in self.exercises for check in exercise.checks]
+
+    @property
+    def all_passed(self) -> bool:
+        return self.status == "graded" and all(c.status == "pass" for c in self.checks())
+
+    def counts(self) -> dict[str, int]:
+        counts = {"pass": 0, "fail": 0, "skip": 0, "error": 0}
+        for check in self.checks():
+            counts[check.status] += 1
+        return counts
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": JSON_FORMAT,
+            "labgrade_version": __version__,
+            "target": self.target,
+            "status": self.status,
+            "error": self.error,
+            "backend": self.backend,
+            "backend_problem": self.backend_problem,
+            "discovered": dict(self.discovered),
+            "score": self.score,
+            "max_score": self.max_score,
+            "remote_commands": self.remote_commands,
+            "duration": round(self.duration, 3),
+            "counts": self.counts(),
+            "exercises": [exercise.to_dict() for exercise in self.exercises],
+        }
+
+
+def host_error(target: str, reason: str, max_score: int | float = 0, **extra: Any) -> HostResult:
+    """The result for a host that could not be graded: the one-line REASON, no checks."""
+    return HostResult(target=target, status="error", error=reason, max_score=max_score, **extra)
