@@ -163,6 +163,8 @@ def _record(item: Any, index: int, source: str) -> Record:
         if value is not None and not isinstance(value, str):
             raise InputFileError(source, None, f"{where}.{name}", "must be a string or null")
         strings[name] = value
+    if strings["command"] is not None:
+        strings["command"] = strings["command"].removesuffix("\n")
     out, err = item.get("out", ""), item.get("err", "")
     if not isinstance(out, str) or not isinstance(err, str):
         raise InputFileError(source, None, f"{where}.out", "output must be a string")

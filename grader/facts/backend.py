@@ -1,0 +1,74 @@
+"""Which Neutron backend the host runs, and what to tell a student when it is not this lab's."""
+
+from __future__ import annotations
+
+from grader.facts.model import HYBRID, LINUXBRIDGE, NATIVE, OVN, UNKNOWN, Facts
+from grader.parsers.ovs import parse_external_ids, parse_flows
+
+SETUP = (
+    "To do this lab, set DevStack up with the Open vSwitch agent and the iptables_hybrid "
+    "firewall: in local.conf put Q_AGENT=openvswitch and Q_ML2_PLUGIN_MECHANISM_DRIVERS="
+    "openvswitch, enable q-svc q-agt q-dhcp q-l3 q-meta (disable the ovn-* services), and add "
+    "[[post-config|/$Q_PLUGIN_CONF_FILE]] [securitygroup] firewall_driver = iptables_hybrid; "
+    "then run ./unstack.sh and ./stack.sh again."
+)
+
+
+def recognise(facts: Facts) -> tuple[str, str | None]:
+    chains = facts.root.rules.chains("filter")
+    links = [link.name for link in facts.root.links]
+    names = facts.namespace_names
+    programs = {process.program for process in facts.processes}
+    if any(c.startswith("neutron-openvswi-") for c in chains) or any(
+        name.startswith("qbr") for name in links
+    ):
+        return HYBRID, None
+    if _ovn(facts, names, programs):
+        return OVN, (
+            "This host runs ML2/OVN: routers, DHCP and security groups live in OVN "
+            "(no qrouter-/qdhcp- namespaces, no iptables security-group chains), so the "
+            "steps of this lab cannot be seen here. " + SETUP
+        )
+    if _native(facts):
+        return NATIVE, (
+            "This host runs the Open vSwitch agent with the native (openvswitch) firewall: "
+            "security groups are OpenFlow rules on br-int and the instance's tap sits directly "
+            "on br-int (no qbr/qvb/qvo, no iptables chains). " + SETUP
+        )
+    if any(c.startswith("neutron-linuxbri-") for c in chains) or any(
+        name.startswith("brq") for name in links
+    ):
+        return LINUXBRIDGE, (
+            "This host runs the Linux bridge agent (brq bridges, no Open vSwitch ports). " + SETUP
+        )
+    if any(n.startswith(("qrouter-", "qdhcp-")) for n in names) or (
+        "neutron-openvswitch-agent" in programs
+    ):
+        return HYBRID, None
+    return UNKNOWN, (
+        "No Neutron networking found on this host: no qrouter-/qdhcp- namespaces, no "
+        "neutron iptables chains, no Open vSwitch agent. Is DevStack running, and is "
+        "labgrade run as root? " + SETUP
+    )
+
+
+def _ovn(facts: Facts, names: list[str], programs: set[str]) -> bool:
+    if any(n.startswith("ovnmeta-") for n in names):
+        return True
+    if programs & {"ovn-controller", "ovn-northd", "neutron-ovn-metadata-agent"}:
+        return True
+    ids = facts.snapshot.root("ovs_external_ids")
+    if ids is not None and ids.ok and "ovn-remote" in parse_external_ids(ids.out):
+        return True
+    show = facts.snapshot.root("ovn_nb_show")
+    return show is not None and show.ok and "router" in show.out
+
+
+def _native(facts: Facts) -> bool:
+    flows = facts.snapshot.root("ovs_flows_br_int")
+    if flows is not None and flows.ok:
+        tables = {flow.table for flow in parse_flows(flows.out)}
+        if tables & {71, 72, 81, 82}:
+            return True
+    br_int = facts.ovs_ports("br-int")
+    return any(port.startswith("tap") and facts.root.link(port) for port in br_int)

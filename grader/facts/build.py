@@ -1,0 +1,183 @@
+"""build_facts(snapshot) -> Facts: discovery, never configuration.
+
+Finds the graded instance (the one whose fixed IP a floating IP is NATed to), its router,
+its DHCP namespace and the dnsmasq serving it, and the backend the host runs.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import replace
+
+from grader.facts.backend import recognise
+from grader.facts.dhcp import build_dhcp, find_dnsmasq
+from grader.facts.instances import find_instances
+from grader.facts.model import Dhcp, Facts, Instance, Router
+from grader.facts.namespace import namespace_view
+from grader.facts.router import build_router
+from grader.parsers.ip_addr import Address
+from grader.parsers.netns import parse_identify, parse_netns_list, parse_pids
+from grader.parsers.ovs import parse_names
+from grader.parsers.processes import parse_processes
+from grader.snapshot import Snapshot
+
+
+def build_facts(snapshot: Snapshot) -> Facts:
+    listed = snapshot.root("netns_list")
+    names = parse_netns_list(listed.out) if listed is not None and listed.ok else []
+    names += [n for n in snapshot.namespaces() if n not in names]
+    facts = Facts(
+        snapshot=snapshot,
+        root=namespace_view(snapshot, None),
+        namespaces={name: namespace_view(snapshot, name) for name in snapshot.namespaces()},
+        namespace_names=names,
+    )
+    _gather_problems(facts)
+    _ovs(facts)
+    processes = snapshot.root("processes")
+    facts.processes = parse_processes(processes.out) if processes is not None else []
+    facts.pid_netns = _pid_netns(snapshot)
+    facts.backend, facts.backend_problem = recognise(facts)
+
+    instances, facts.stale_ports = find_instances(facts.root)
+    routers = [build_router(v) for n, v in facts.namespaces.items() if n.startswith("qrouter-")]
+    facts.routers = [router.ns for router in routers]
+    instances = [_with_floating(instance, routers) for instance in instances]
+    facts.instance, facts.other_instances = _graded(instances)
+    facts.router = _pick_router(routers, facts.instance)
+    facts.dhcp = _pick_dhcp(facts, facts.instance)
+    facts.dnsmasq = find_dnsmasq(facts.processes, facts.pid_netns)
+    facts.discovered = _discovered(facts)
+    return facts
+
+
+def _gather_problems(facts: Facts) -> None:
+    uid = facts.snapshot.root("id_u")
+    if uid is not None and uid.ok and uid.out.strip() not in ("", "0"):
+        facts.problems.append(
+            f"gathered as uid {uid.out.strip()}, not root: namespaces and iptables may be hidden"
+        )
+    if facts.snapshot.truncated:
+        facts.problems.append("some command output was cut at the size cap")
+    skipped = facts.snapshot.skipped_namespaces()
+    if skipped:
+        facts.problems.append(
+            f"namespaces not looked into (unexpected names): {', '.join(skipped)[:300]}"
+        )
+
+
+def _ovs(facts: Facts) -> None:
+    listed = facts.snapshot.root("ovs_list_br")
+    if listed is None or not listed.ok:
+        detail = (listed.err.strip() if listed else "") or "ovs-vsctl list-br failed"
+        facts.ovs_error = detail.splitlines()[0][:200] if listed else "not gathered"
+        return
+    facts.ovs_bridges = {}
+    for bridge in parse_names(listed.out):
+        ports = facts.snapshot.root("ovs_list_ports", bridge)
+        facts.ovs_bridges[bridge] = parse_names(ports.out) if ports and ports.ok else []
+
+
+def _pid_netns(snapshot: Snapshot) -> dict[int, str]:
+    found: dict[int, str] = {}
+    for record in snapshot.by_key("netns_pids"):
+        if record.ok and record.arg:
+            for pid in parse_pids(record.out):
+                found[pid] = record.arg
+    for record in snapshot.by_key("netns_identify"):
+        if record.ok and record.arg and record.arg.isdigit():
+            names = parse_identify(record.out)
+            found.setdefault(int(record.arg), names[0] if names else "")
+    return found
+
+
+def _with_floating(instance: Instance, routers: list[Router]) -> Instance:
+    for router in routers:
+        on_qg = {a.address for a in router.floating}
+        for nat in router.dnat:
+            if nat.fixed in instance.fixed_ips and nat.floating in on_qg:
+                return replace(instance, floating_ip=nat.floating)
+    for router in routers:
+        for nat in router.dnat:
+            if nat.fixed in instance.fixed_ips:
+                return replace(instance, floating_ip=nat.floating)
+    return instance
+
+
+def _graded(instances: list[Instance]) -> tuple[Instance | None, list[Instance]]:
+    if not instances:
+        return None, []
+    chosen = next((i for i in instances if i.floating_ip), instances[0])
+    return chosen, [i for i in instances if i is not chosen]
+
+
+def _in_subnet(ip: str, addresses: tuple[Address, ...]) -> bool:
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    return any(address in a.network() for a in addresses)
+
+
+def _pick_router(routers: list[Router], instance: Instance | None) -> Router | None:
+    if not routers:
+        return None
+    ordered = sorted(routers, key=lambda r: r.ns)
+    if instance:
+        for router in ordered:
+            if instance.floating_ip and any(
+                a.address == instance.floating_ip for a in router.floating
+            ):
+                return router
+        for router in ordered:
+            if any(_in_subnet(ip, router.internal) for ip in instance.fixed_ips):
+                return router
+    return next((r for r in ordered if r.floating), ordered[0])
+
+
+def _pick_dhcp(facts: Facts, instance: Instance | None) -> Dhcp | None:
+    candidates = [
+        build_dhcp(v) for n, v in sorted(facts.namespaces.items()) if n.startswith("qdhcp-")
+    ]
+    if not candidates:
+        return None
+    if instance:
+        for dhcp in candidates:
+            if any(_in_subnet(ip, dhcp.addresses) for ip in instance.fixed_ips):
+                return dhcp
+    if facts.router:
+        for dhcp in candidates:
+            if any(_in_subnet(a.address, facts.router.internal) for a in dhcp.addresses):
+                return dhcp
+    return next((d for d in candidates if d.taps), candidates[0])
+
+
+def _discovered(facts: Facts) -> dict[str, str]:
+    found: dict[str, str] = {"backend": facts.backend}
+    instance = facts.instance
+    if instance:
+        found["instance port"] = instance.port
+        found["tap"] = instance.tap or "-"
+        if instance.bridge:
+            found["bridge"] = instance.bridge
+        found["inbound chain"] = instance.chain_in + (
+            "" if instance.chain_in_wired else " (not wired)"
+        )
+        found["fixed IP"] = ", ".join(instance.fixed_ips) or "unknown"
+        found["floating IP"] = instance.floating_ip or "none"
+    if facts.router:
+        found["router"] = facts.router.ns
+    if facts.dhcp:
+        found["network"] = facts.dhcp.ns
+    found["rules source"] = facts.root.rules_tool or f"none ({facts.root.rules_error})"
+    if facts.root.rules_note:
+        found["rules note"] = facts.root.rules_note
+    if facts.other_instances:
+        found["other instances"] = ", ".join(i.tap or i.port for i in facts.other_instances)
+    if len(facts.routers) > 1:
+        found["other routers"] = ", ".join(
+            r for r in facts.routers if not facts.router or r != facts.router.ns
+        )
+    if facts.problems:
+        found["gather problems"] = "; ".join(facts.problems)
+    return found

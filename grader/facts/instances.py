@@ -1,0 +1,111 @@
+"""Instances from the root namespace: tap devices, qbr bridges and per-port iptables chains.
+
+Naming (neutron-formats.md): devices are tap/qbr/qvb/qvo + 11 characters of the port id;
+chains are <prefix cut to 16>-i/o/s + 10 characters of the port id.
+"""
+
+from __future__ import annotations
+
+import re
+
+from grader.facts.model import Instance
+from grader.facts.namespace import NamespaceView
+from grader.parsers.iptables_save import Rule, Ruleset
+
+DEVICE = re.compile(r"^(tap|qbr|qvb|qvo)([0-9A-Za-z][0-9A-Za-z-]{9,10})$")
+PORT_CHAIN = re.compile(r"^(neutron-[a-z0-9-]{1,9}[a-z0-9])-([ios])([0-9A-Za-z][0-9A-Za-z-]{9})$")
+DEFAULT_PREFIX = "neutron-openvswi"
+
+
+def sg_chain_rules(rules: Ruleset) -> list[Rule]:
+    return [rule for rule in rules.rules("filter") if rule.chain.endswith("-sg-chain")]
+
+
+def find_instances(root: NamespaceView) -> tuple[list[Instance], list[str]]:
+    """(instances with a tap device, port ids left only as qbr/qvb/qvo/chains)."""
+    ports: dict[str, str] = {}  # port id (10 chars) -> longest id seen
+    taps: dict[str, str] = {}
+    bridges: dict[str, str] = {}
+    for link in root.links:
+        match = DEVICE.match(link.name)
+        if not match:
+            continue
+        kind, port = match.groups()
+        if kind == "tap" and link.peer and link.peer.startswith("if"):
+            continue  # a veth end (OVN metadata), not an instance's tap
+        _remember(ports, port)
+        if kind == "tap":
+            taps[port[:10]] = link.name
+            if link.master and link.master.startswith("qbr"):
+                bridges[port[:10]] = link.master
+    wiring: dict[str, Rule] = {}
+    for rule in sg_chain_rules(root.rules):
+        tap = rule.value("--physdev-out")
+        if tap and tap.startswith("tap") and rule.target:
+            wiring.setdefault(tap, rule)
+    for chain in root.rules.chains("filter"):
+        match = PORT_CHAIN.match(chain)
+        if match:
+            _remember(ports, match.group(3))
+    instances, stale = [], []
+    for key in sorted(ports):
+        tap = taps.get(key)
+        if tap is None:
+            stale.append(ports[key])
+            continue
+        instances.append(_instance(root.rules, ports[key], tap, bridges.get(key), wiring.get(tap)))
+    return instances, stale
+
+
+def _remember(ports: dict[str, str], port: str) -> None:
+    key = port[:10]
+    if len(port) > len(ports.get(key, "")):
+        ports[key] = port
+
+
+def _instance(
+    rules: Ruleset, port: str, tap: str, bridge: str | None, wiring: Rule | None
+) -> Instance:
+    chain = wiring.target if wiring and wiring.target else None
+    wired = chain is not None and rules.has_chain("filter", chain)
+    if not wired:
+        chain = chain_name(rules, "i", port)
+    return Instance(
+        port=port,
+        tap=tap,
+        bridge=bridge,
+        chain_in=chain or "",
+        chain_in_wired=wired,
+        wiring_rule=wiring if wired else None,
+        fixed_ips=fixed_ips(rules, port),
+    )
+
+
+def chain_name(rules: Ruleset, direction: str, port: str) -> str:
+    """The per-port chain by name: the one present in the filter table, else the usual one."""
+    suffix = f"-{direction}{port[:10]}"
+    present = [chain for chain in rules.chains("filter") if chain.endswith(suffix)]
+    for chain in present:
+        if chain.startswith(DEFAULT_PREFIX):
+            return chain
+    return present[0] if present else f"{DEFAULT_PREFIX}{suffix}"
+
+
+def fixed_ips(rules: Ruleset, port: str) -> tuple[str, ...]:
+    """The port's IPv4 addresses from its anti-spoofing (s/o) and DHCP-reply (i) rules."""
+    found: dict[str, None] = {}
+    for direction in ("s", "o"):
+        for rule in rules.rules("filter", chain_name(rules, direction, port)):
+            source = rule.value("-s")
+            if source and rule.has("--mac-source") and source.endswith("/32"):
+                found.setdefault(source.removesuffix("/32"), None)
+    for rule in rules.rules("filter", chain_name(rules, "i", port)):
+        dest = rule.value("-d")
+        if (
+            dest
+            and dest.endswith("/32")
+            and rule.value("--sport") == "67"
+            and not dest.startswith("255.")
+        ):
+            found.setdefault(dest.removesuffix("/32"), None)
+    return tuple(found)

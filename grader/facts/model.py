@@ -1,0 +1,118 @@
+"""The facts a check looks at: what was discovered on one host, already parsed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from grader.facts.namespace import NamespaceView
+from grader.outcome import CannotGrade
+from grader.parsers.ip_addr import Address
+from grader.parsers.ip_route import Route
+from grader.parsers.iptables_save import Rule
+from grader.parsers.processes import Process
+from grader.snapshot import Snapshot
+
+HYBRID = "ml2-ovs-iptables-hybrid"
+NATIVE = "ml2-ovs-native-firewall"
+OVN = "ml2-ovn"
+LINUXBRIDGE = "ml2-linuxbridge"
+UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Instance:
+    """An instance's port on this host, found from its tap device or its iptables chains."""
+
+    port: str  # the port id as far as the device names show it, e.g. "a1b2c3d4-e5"
+    tap: str | None  # "tapa1b2c3d4-e5" if the device exists
+    bridge: str | None  # the qbr the tap is plugged into
+    chain_in: str  # inbound chain: the one sg-chain sends the tap's traffic to, else by name
+    chain_in_wired: bool  # True when sg-chain jumps to chain_in with --physdev-out <tap>
+    wiring_rule: Rule | None
+    fixed_ips: tuple[str, ...]  # from the port's anti-spoofing / DHCP rules
+    floating_ip: str | None = None  # the floating IP whose DNAT names one of fixed_ips
+
+
+@dataclass(frozen=True)
+class NatRule:
+    kind: str  # "DNAT" or "SNAT"
+    floating: str
+    fixed: str
+    rule: Rule
+
+
+@dataclass(frozen=True)
+class Router:
+    ns: str
+    view: NamespaceView
+    internal: tuple[Address, ...]  # addresses on qr- devices
+    gateway: Address | None  # the router's own address on qg-
+    floating: tuple[Address, ...]  # the /32s on qg- besides the gateway address
+    default_route: Route | None
+    dnat: tuple[NatRule, ...]  # DNAT floating -> fixed in chains reached from PREROUTING/OUTPUT
+    snat: tuple[NatRule, ...]  # SNAT fixed -> floating reached from POSTROUTING
+
+    @property
+    def qg_devices(self) -> list[str]:
+        return [link.name for link in self.view.links_named("qg-")]
+
+    @property
+    def qr_devices(self) -> list[str]:
+        return [link.name for link in self.view.links_named("qr-")]
+
+
+@dataclass(frozen=True)
+class Dnsmasq:
+    process: Process
+    netns: str | None  # the namespace it runs in, if known ("" = root)
+    interfaces: tuple[str, ...]  # its --interface= values
+
+
+@dataclass(frozen=True)
+class Dhcp:
+    ns: str
+    view: NamespaceView
+    taps: tuple[str, ...]  # non-loopback devices with an IPv4 address
+    addresses: tuple[Address, ...]
+
+
+@dataclass
+class Facts:
+    snapshot: Snapshot
+    root: NamespaceView
+    namespaces: dict[str, NamespaceView]
+    namespace_names: list[str]  # every name `ip netns list` printed (walked or not)
+    backend: str = UNKNOWN
+    backend_problem: str | None = None
+    ovs_bridges: dict[str, list[str]] | None = None  # None: ovs-vsctl unavailable
+    ovs_error: str | None = None
+    processes: list[Process] = field(default_factory=list)
+    pid_netns: dict[int, str] = field(default_factory=dict)  # pid -> namespace ("" = root)
+    instance: Instance | None = None  # the graded instance
+    other_instances: list[Instance] = field(default_factory=list)
+    stale_ports: list[str] = field(default_factory=list)  # chains/qbr left without a tap
+    router: Router | None = None
+    routers: list[str] = field(default_factory=list)
+    dhcp: Dhcp | None = None
+    dnsmasq: list[Dnsmasq] = field(default_factory=list)
+    discovered: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)  # gather-level problems (not root ...)
+
+    def command_output(self, command: str) -> tuple[int, str]:
+        """(exit code, stdout) of an extra command gathered for a generic `command` check."""
+        record = self.snapshot.extra(command)
+        if record is None:
+            raise CannotGrade(f"the command was not run during the gather: {command}")
+        return record.rc, record.out
+
+    def namespace(self, name: str) -> NamespaceView | None:
+        return self.namespaces.get(name)
+
+    def ovs_ports(self, bridge: str) -> list[str]:
+        return (self.ovs_bridges or {}).get(bridge, [])
+
+    def bridge_of_port(self, port: str) -> str | None:
+        for bridge, ports in (self.ovs_bridges or {}).items():
+            if port in ports:
+                return bridge
+        return None

@@ -1,0 +1,133 @@
+"""One network namespace's parsed state (links, addresses, routes, rules, listeners).
+
+view = namespace_view(snapshot, "qrouter-9e5f...")   # None = the root namespace
+view.addresses_of("qg-9a8b7c6d-5e"), view.rules.rules("nat", "neutron-l3-agent-PREROUTING")
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from grader.parsers.ip_addr import Address, parse_ip_addr
+from grader.parsers.ip_link import Link, parse_ip_link
+from grader.parsers.ip_route import Route, parse_ip_route
+from grader.parsers.iptables_save import Ruleset, parse_iptables_save
+from grader.parsers.listeners import Listener, parse_listeners
+from grader.snapshot import Record, Snapshot
+
+# gather key -> the command a student types to list the same rules
+RULE_SOURCES = {
+    "iptables_save": "iptables",
+    "iptables_legacy_save": "iptables-legacy",
+    "iptables_nft_save": "iptables-nft",
+}
+
+
+@dataclass
+class NamespaceView:
+    name: str | None  # None: the root namespace
+    links: list[Link] = field(default_factory=list)
+    addresses: list[Address] = field(default_factory=list)
+    routes: list[Route] = field(default_factory=list)
+    rules: Ruleset = field(default_factory=Ruleset)
+    rules_tool: str | None = None  # "iptables", "iptables-legacy" or "iptables-nft"
+    rules_error: str | None = None  # why no rules could be read
+    rules_note: str | None = None  # e.g. "iptables-save shows none; they are in iptables-legacy"
+    listeners: list[Listener] | None = None  # None: could not be listed
+    errors: dict[str, str] = field(default_factory=dict)  # gather key -> what went wrong
+
+    def link(self, name: str) -> Link | None:
+        return next((link for link in self.links if link.name == name), None)
+
+    def links_named(self, prefix: str) -> list[Link]:
+        return [link for link in self.links if link.name.startswith(prefix)]
+
+    def addresses_of(self, ifname: str, family: str | None = "inet") -> list[Address]:
+        return [
+            a
+            for a in self.addresses
+            if a.ifname == ifname and (family is None or a.family == family)
+        ]
+
+    def iptables(self, args: str) -> str:
+        """The command to list rules the way this namespace's rules were read."""
+        tool = self.rules_tool or "iptables"
+        prefix = f"sudo ip netns exec {self.name} " if self.name else "sudo "
+        return f"{prefix}{tool} {args}"
+
+    def run(self, command: str) -> str:
+        return f"sudo ip netns exec {self.name} {command}" if self.name else f"sudo {command}"
+
+
+def namespace_view(snapshot: Snapshot, name: str | None) -> NamespaceView:
+    def record(key: str) -> Record | None:
+        return snapshot.find(key, name)
+
+    view = NamespaceView(name)
+    parsers = {"link": parse_ip_link, "addr": parse_ip_addr, "route": parse_ip_route}
+    for key, parse in parsers.items():
+        found = record(key)
+        if found is None:
+            view.errors[key] = "not gathered"
+        elif not found.ok:
+            view.errors[key] = _problem(found)
+        else:
+            setattr(
+                view,
+                {"link": "links", "addr": "addresses", "route": "routes"}[key],
+                parse(found.out),
+            )
+    listeners = record("listeners")
+    if listeners is not None and listeners.ok:
+        view.listeners = parse_listeners(listeners.out)
+    elif listeners is not None:
+        view.errors["listeners"] = _problem(listeners)
+    _pick_rules(view, {key: record(key) for key in RULE_SOURCES})
+    return view
+
+
+def _pick_rules(view: NamespaceView, records: dict[str, Record | None]) -> None:
+    """Use whichever of iptables / iptables-legacy / iptables-nft holds the Neutron rules."""
+    parsed: dict[str, Ruleset] = {}
+    problems: list[str] = []
+    for key, found in records.items():
+        if found is None:
+            continue
+        if found.ok:
+            parsed[key] = parse_iptables_save(found.out)
+        elif found.rc != 127:
+            problems.append(f"{RULE_SOURCES[key]}-save: {_problem(found)}")
+    if not parsed:
+        view.rules_error = "; ".join(problems) or "iptables-save is not installed"
+        return
+
+    def score(key: str) -> tuple[int, int, int]:
+        rules = parsed[key]
+        neutron = sum(1 for rule in rules.all_rules() if "neutron" in rule.line)
+        return neutron, len(rules), key == "iptables_save"
+
+    best = max(parsed, key=score)
+    view.rules = parsed[best]
+    view.rules_tool = RULE_SOURCES[best]
+    default = records.get("iptables_save")
+    if best == "iptables_save":
+        # name the real back end when iptables-save is an alias of one of them
+        for key in ("iptables_legacy_save", "iptables_nft_save"):
+            other = records.get(key)
+            if other is not None and other.ok and default is not None and other.out == default.out:
+                if len(parsed[best]):
+                    view.rules_tool = RULE_SOURCES[key]
+                break
+    elif "iptables_save" in parsed and score("iptables_save")[:2] < score(best)[:2]:
+        view.rules_note = (
+            f"`iptables-save` shows {len(parsed['iptables_save'])} rules; "
+            f"the Neutron rules are in `{RULE_SOURCES[best]}-save`"
+        )
+
+
+def _problem(found: Record) -> str:
+    text = (found.err or found.out).strip().splitlines()
+    detail = text[0][:200] if text else "no output"
+    if found.rc == 127:
+        return f"command not installed ({detail})"
+    return f"exit {found.rc}: {detail}"

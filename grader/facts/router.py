@@ -1,0 +1,80 @@
+"""The L3 agent's router: qrouter namespace, qr-/qg- addresses, floating IPs and their NAT."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from grader.facts.model import NatRule, Router
+from grader.facts.namespace import NamespaceView
+from grader.parsers.iptables_save import Ruleset
+
+HOOKS = ("PREROUTING", "OUTPUT", "POSTROUTING")
+
+
+def build_router(view: NamespaceView) -> Router:
+    assert view.name is not None
+    qg = [a for a in view.addresses if a.ifname.startswith("qg-") and a.family == "inet"]
+    own = [a for a in qg if a.prefixlen < 32]
+    gateway = own[0] if own else (qg[0] if qg else None)
+    floating = tuple(a for a in qg if a.prefixlen == 32 and a is not gateway)
+    default = next(
+        (r for r in view.routes if r.is_default and (r.dev or "").startswith("qg-")),
+        next((r for r in view.routes if r.is_default), None),
+    )
+    dnat, snat = nat_rules(view.rules)
+    return Router(
+        ns=view.name,
+        view=view,
+        internal=tuple(
+            a for a in view.addresses if a.ifname.startswith("qr-") and a.family == "inet"
+        ),
+        gateway=gateway,
+        floating=floating,
+        default_route=default,
+        dnat=dnat,
+        snat=snat,
+    )
+
+
+def reach(rules: Ruleset, hook: str) -> set[str]:
+    """nat-table chains that packets entering the built-in chain HOOK go through."""
+    return rules.reachable("nat", hook)
+
+
+def nat_rules(rules: Ruleset) -> tuple[tuple[NatRule, ...], tuple[NatRule, ...]]:
+    """(DNAT floating -> fixed, SNAT fixed -> floating) one-to-one rules of the nat table."""
+    dnat: list[NatRule] = []
+    snat: list[NatRule] = []
+    for rule in rules.rules("nat"):
+        if rule.target == "DNAT":
+            floating = _host(rule.value("-d"))
+            fixed = _address(rule.value("--to-destination"))
+            if floating and fixed:
+                dnat.append(NatRule("DNAT", floating, fixed, rule))
+        elif rule.target == "SNAT":
+            fixed = _host(rule.value("-s"))
+            floating = _address(rule.value("--to-source"))
+            if floating and fixed:
+                snat.append(NatRule("SNAT", floating, fixed, rule))
+    return tuple(dnat), tuple(snat)
+
+
+def _host(value: str | None) -> str | None:
+    """'172.24.4.229/32' or '172.24.4.229' -> the address; a wider network -> None."""
+    if not value:
+        return None
+    address, _, prefix = value.partition("/")
+    if prefix and prefix != "32":
+        return None
+    return _address(address)
+
+
+def _address(value: str | None) -> str | None:
+    """'10.0.0.12' or '10.0.0.12:80' or '10.0.0.12-10.0.0.12' -> '10.0.0.12'."""
+    if not value:
+        return None
+    address = value.split("-")[0].split(":")[0]
+    try:
+        return str(ipaddress.IPv4Address(address))
+    except ValueError:
+        return None

@@ -1,0 +1,1 @@
+"""Parsers: one small pure function per command output (no I/O, tolerant of junk lines)."""
