@@ -51,16 +51,21 @@ def host_name(spec: str) -> str:
 
 
 def wrap_command(command: str, options: ConnectOptions) -> str:
-    """COMMAND run by sh, under `sudo -n` when asked and not root, bounded by `timeout`."""
-    inner = f"sh -c {shlex.quote(command)}"
-    if options.sudo:
-        inner = f'if [ "$(id -u)" -eq 0 ]; then exec {inner}; else exec sudo -n {inner}; fi'
+    """COMMAND run by sh, under `sudo -n` when asked and not root, bounded by `timeout`.
+
+    COMMAND is quoted once only: the gather script inside must stay far below the kernel's
+    128 KiB limit on one argument after the ssh backend quotes the whole line again.
+    """
     seconds = max(1, int(options.timeout))
-    bounded = f"timeout -k {KILL_GRACE} {seconds} sh -c {shlex.quote(inner)}"
-    return (
-        f"if command -v timeout >/dev/null 2>&1; then exec {bounded}; "
-        f"else exec sh -c {shlex.quote(inner)}; fi"
-    )
+    lines = [
+        f"T=; if command -v timeout >/dev/null 2>&1; then T='timeout -k {KILL_GRACE} {seconds}'; fi"
+    ]
+    sudo = ""
+    if options.sudo:
+        lines.append("""S=; if [ "$(id -u)" -ne 0 ]; then S='sudo -n'; fi""")
+        sudo = " $S"
+    lines.append(f"exec $T{sudo} sh -c {shlex.quote(command)}")
+    return "; ".join(lines)
 
 
 def _backend_kwargs(spec: str, options: ConnectOptions) -> dict[str, Any]:

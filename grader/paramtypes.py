@@ -49,7 +49,12 @@ def type_name(annotation: Any) -> str:
 
 
 def _describe(value: Any) -> str:
-    return "null" if value is None else type(value).__name__
+    if value is None:
+        return "null"
+    for kind, name in ((bool, "bool"), (dict, "mapping"), (list, "list")):
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
 
 
 def type_problem(value: Any, annotation: Any) -> str | None:
@@ -59,8 +64,11 @@ def type_problem(value: Any, annotation: Any) -> str | None:
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
     if origin in (typing.Union, types.UnionType):
-        if any(type_problem(value, arg) is None for arg in args):
+        problems = [type_problem(value, arg) for arg in args]
+        if None in problems:
             return None
+        if value is not None and type(None) in args and len(args) == 2:
+            return next(p for p, a in zip(problems, args, strict=True) if a is not type(None))
         return f"expected {type_name(annotation)}, got {_describe(value)}"
     if origin is typing.Literal:
         if any(value == arg and type(value) is type(arg) for arg in args):

@@ -1,0 +1,16 @@
+"""The `labgrade` subcommands, one module each: check, collect, validate, list.
+
+Each module has `register(subparsers)`, which adds its parser and sets `handler` to a
+function of the parsed arguments returning the exit code (grader/errors.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from grader.commands import check, collect, list_exercises, validate
+
+
+def register_all(subparsers: argparse._SubParsersAction) -> None:
+    for module in (check, collect, validate, list_exercises):
+        module.register(subparsers)

@@ -1,0 +1,164 @@
+"""`labgrade check [TARGET]`: gather a host (or read a snapshot), grade it, report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+from grader.commands.hosts import gather_snapshot, resolved_target
+from grader.commands.options import add_exercises_option, add_target_options, write_output
+from grader.engine import grade
+from grader.errors import (
+    EXIT_HOST,
+    EXIT_NOT_PASSING,
+    EXIT_OK,
+    HostError,
+    InputFileError,
+    LabgradeError,
+)
+from grader.model import Exercises, Selection, extra_commands, load_exercises
+from grader.report import render_json, render_junit, render_text
+from grader.report.text import use_color
+from grader.result import HostResult, host_error
+from grader.snapshot import MAX_SNAPSHOT_BYTES, Snapshot
+from grader.yamlfile import read_bounded
+
+DESCRIPTION = """\
+Grade the lab on TARGET (default: this host; run it as root, e.g. `sudo labgrade check`)
+or on a saved snapshot. Everything is gathered in one remote command; the checks then
+run locally. The report lists every check with its points and, for what did not pass,
+the evidence found, the hint and a command to look for yourself.
+
+exit codes:
+  0  every selected check passed (or the score reached --min-score)
+  1  graded, but not passing
+  2  usage error, or a broken exercises file or snapshot
+  3  the host could not be graded (unreachable, no permission, command missing)
+"""
+
+EXAMPLES = """\
+examples:
+  sudo labgrade check                          grade this host
+  labgrade check ssh://stack@devstack-07 --sudo
+  labgrade check --only sg                     one exercise (or one check: --only sg.ssh)
+  labgrade check --only cleanup                the clean-up exercise, not run by default
+  labgrade check --snapshot s07.json --format json
+  labgrade check HOST --junit report.xml --json report.json --min-score 80
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "check",
+        help="grade a host (or a snapshot)",
+        description=DESCRIPTION,
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_target_options(parser)
+    parser.add_argument(
+        "--snapshot", metavar="FILE", help="grade this snapshot (`labgrade collect`) instead"
+    )
+    add_exercises_option(parser)
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        action="extend",
+        metavar="ID",
+        help="grade only these exercises or checks (ids from `labgrade list`; `sg` = sg.*)",
+    )
+    output = parser.add_argument_group("output")
+    output.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="report format on standard output (default: text)",
+    )
+    output.add_argument("--json", metavar="FILE", help="also write the JSON report to FILE")
+    output.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report to FILE")
+    output.add_argument(
+        "--min-score",
+        type=float,
+        metavar="N",
+        help="exit 0 when the score reaches N, even if some checks do not pass",
+    )
+    parser.set_defaults(handler=run)
+
+
+def build_facts(snapshot: Snapshot) -> Any:
+    from grader.facts import build_facts as build  # FACTS' module: imported when first needed
+
+    return build(snapshot)
+
+
+def grade_snapshot_file(path: str, exercises: Exercises, only: list[str] | None) -> HostResult:
+    started = time.monotonic()
+    snapshot = Snapshot.from_json(read_bounded(path, MAX_SNAPSHOT_BYTES), source=path)
+    target = str(snapshot.meta.get("target") or path)
+    try:
+        facts = build_facts(snapshot)
+    except InputFileError:
+        raise
+    except Exception as error:
+        return host_error(target, f"cannot read the snapshot's facts: {_why(error)}")
+    return grade(exercises, facts, only, target=target, remote_commands=0, started=started)
+
+
+def grade_host(args: argparse.Namespace, exercises: Exercises, selection: Selection) -> HostResult:
+    started = time.monotonic()
+    with resolved_target(args) as (spec, options):
+        max_score = sum(e.max_points for e in selection.exercises)
+        try:
+            snapshot, remote_commands = gather_snapshot(
+                spec, extra_commands(selection.to_run), options
+            )
+            facts = build_facts(snapshot)
+        except HostError as error:
+            return host_error(spec, str(error), max_score, duration=time.monotonic() - started)
+        except Exception as error:
+            reason = f"cannot read what the host returned: {_why(error)}"
+            return host_error(spec, reason, max_score, duration=time.monotonic() - started)
+        return grade(
+            exercises,
+            facts,
+            args.only,
+            target=spec,
+            remote_commands=remote_commands,
+            started=started,
+        )
+
+
+def _why(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+def exit_code(result: HostResult, min_score: float | None) -> int:
+    if result.status == "error":
+        return EXIT_HOST
+    if result.all_passed or (min_score is not None and result.score >= min_score):
+        return EXIT_OK
+    return EXIT_NOT_PASSING
+
+
+def run(args: argparse.Namespace) -> int:
+    exercises = load_exercises(args.exercises)
+    selection = exercises.select(args.only)  # an unknown --only id is a usage error
+    if args.snapshot:
+        if args.target or args.lab:
+            raise LabgradeError("give a TARGET or --snapshot FILE, not both")
+        result = grade_snapshot_file(args.snapshot, exercises, args.only)
+    else:
+        result = grade_host(args, exercises, selection)
+    if args.json:
+        write_output(args.json, render_json(result))
+    if args.junit:
+        write_output(args.junit, render_junit([result]))
+    if args.format == "json":
+        sys.stdout.write(render_json(result))
+    elif result.status == "error":
+        sys.stderr.write(render_text(result, color=use_color(sys.stderr)))
+    else:
+        sys.stdout.write(render_text(result, color=use_color(sys.stdout)))
+    return exit_code(result, args.min_score)

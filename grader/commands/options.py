@@ -1,0 +1,87 @@
+"""Options and helpers that several subcommands share."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from grader.atomic import write_atomic
+from grader.connect import ConnectOptions
+from grader.errors import LabgradeError
+
+
+def add_exercises_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--exercises",
+        metavar="FILE",
+        help="the exercises file (default: exercises.yaml shipped with labgrade)",
+    )
+
+
+def add_target_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "target",
+        nargs="?",
+        metavar="TARGET",
+        help=(
+            "the host, as a testinfra host spec: local:// (the default), ssh://USER@HOST:PORT, "
+            "paramiko://..., ansible://..., docker://CONTAINER; a bare name means ssh://NAME"
+        ),
+    )
+    group = parser.add_argument_group("connection")
+    group.add_argument("--ssh-config", metavar="FILE", help="ssh config file to use")
+    group.add_argument("--ssh-identity-file", metavar="FILE", help="ssh private key to use")
+    group.add_argument(
+        "--sudo",
+        action="store_true",
+        help="run the gather with `sudo -n` when the remote user is not root",
+    )
+    group.add_argument(
+        "--timeout",
+        type=positive_seconds,
+        default=120.0,
+        metavar="S",
+        help="give up on the host after S seconds of connecting and gathering (default: 120)",
+    )
+    group.add_argument(
+        "--lab",
+        metavar="NAME",
+        help="a host of the simulated lab (`labgrade lab up NAME`), through the lab's ssh config",
+    )
+
+
+def positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value <= 86400:
+        raise argparse.ArgumentTypeError("must be between 0 and 86400 seconds")
+    return value
+
+
+def connect_options(args: argparse.Namespace, ssh_config: str | None = None) -> ConnectOptions:
+    return ConnectOptions(
+        ssh_config=ssh_config or args.ssh_config,
+        ssh_identity_file=args.ssh_identity_file,
+        sudo=args.sudo,
+        timeout=args.timeout,
+    )
+
+
+def check_readable(path: str | None, option: str) -> None:
+    if path and not Path(path).is_file():
+        raise LabgradeError(f"{option} {path}: no such file")
+
+
+def write_output(path: str, text: str) -> None:
+    """Write TEXT to PATH atomically ("-" = standard output)."""
+    if path == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    try:
+        write_atomic(path, text)
+    except OSError as error:
+        raise LabgradeError(f"cannot write {path}: {error.strerror or error}") from None

@@ -1,0 +1,111 @@
+"""Small stand-ins for the grading tests: fake checks, a Facts-like value, exercise files.
+
+The fake checks are registered in the real registry under names starting with `fake_`, so
+the CLI finds them like any check; each decides from the stand-in facts it is given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from checks import check
+from grader.outcome import Outcome, failed, passed
+
+
+@dataclass
+class StandInFacts:
+    """What the engine reads from grader.facts.Facts, plus a switch per fake check."""
+
+    backend: str = "ml2/ovs iptables_hybrid"
+    backend_problem: str | None = None
+    discovered: dict[str, str] = field(default_factory=lambda: {"instance port": "tap1234"})
+    failing: set[str] = field(default_factory=set)  # ids passed to fake_switch that fail
+
+
+@check("fake_pass")
+def fake_pass(facts: StandInFacts) -> Outcome:
+    return passed("found it", see="ip link")
+
+
+@check("fake_fail")
+def fake_fail(facts: StandInFacts, *, evidence: str = "nothing matched") -> Outcome:
+    return failed(evidence, expected="a RETURN rule", see="iptables-save | grep tap")
+
+
+@check("fake_switch")
+def fake_switch(facts: StandInFacts, *, name: str) -> Outcome:
+    if name in facts.failing:
+        return failed(f"{name} is missing", see=f"look for {name}")
+    return passed(f"{name} is there")
+
+
+@check("fake_raise")
+def fake_raise(facts: StandInFacts) -> Outcome:
+    raise KeyError("qg-")
+
+
+@check("fake_typed")
+def fake_typed(
+    facts: StandInFacts,
+    *,
+    text: str = "",
+    count: int = 0,
+    ratio: float = 0.0,
+    flag: bool = False,
+    names: list[str] | None = None,
+    port: int | None = None,
+) -> Outcome:
+    return passed(f"{text}/{count}/{ratio}/{flag}/{names}/{port}")
+
+
+@check("fake_command", gathers=lambda params: [params["command"]])
+def fake_command(facts: StandInFacts, *, command: str) -> Outcome:
+    return passed(command)
+
+
+FAKE_EXERCISES = """\
+version: 1
+exercises:
+  - id: basics
+    title: Basics
+    checks:
+      - id: basics.first
+        title: The first thing
+        points: 5
+        check: fake_switch
+        params: {name: first}
+        hint: Create the first thing.
+      - id: basics.second
+        title: The second thing, built on the first
+        points: 10
+        check: fake_switch
+        params: {name: second}
+        requires: [basics.first]
+        hint: Then the second.
+  - id: more
+    title: More
+    checks:
+      - id: more.third
+        title: A third thing
+        points: 5
+        check: fake_switch
+        params: {name: third}
+        requires: [basics.second]
+        hint: The third needs the second.
+  - id: cleanup
+    title: Clean up
+    default: false
+    checks:
+      - id: cleanup.gone
+        title: Everything is gone
+        points: 2
+        check: fake_switch
+        params: {name: gone}
+"""
+
+
+def write_exercises(directory: Path, text: str = FAKE_EXERCISES, name: str = "ex.yaml") -> Path:
+    path = directory / name
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -1,0 +1,208 @@
+"""exercises.yaml loading: a valid file, selection, extra commands, and every kind of error
+named with its file, line and key."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from grading_fakes import FAKE_EXERCISES, write_exercises
+
+from checks import CHECKS
+from grader.errors import InputFileError, LabgradeError
+from grader.model import default_exercises_path, extra_commands, load_exercises
+
+FAKES = {name: fn for name, fn in CHECKS.items() if name.startswith("fake_")}
+
+
+def load(tmp_path: Path, text: str = FAKE_EXERCISES):
+    return load_exercises(write_exercises(tmp_path, text), checks=FAKES)
+
+
+def test_valid_file_loads_into_the_model(tmp_path: Path) -> None:
+    exercises = load(tmp_path)
+    assert [e.id for e in exercises.exercises] == ["basics", "more", "cleanup"]
+    second = exercises.check("basics.second")
+    assert second.points == 10 and second.requires == ("basics.first",)
+    assert second.params == {"name": "second"} and second.exercise == "basics"
+    assert second.hint == "Then the second." and second.line == 12
+    assert exercises.exercises[2].default is False
+    assert exercises.order.index("basics.first") < exercises.order.index("basics.second")
+
+
+def test_default_selection_leaves_out_non_default_exercises(tmp_path: Path) -> None:
+    selection = load(tmp_path).select(None)
+    assert [e.id for e in selection.exercises] == ["basics", "more"]
+    assert "cleanup.gone" not in selection.selected_ids
+
+
+@pytest.mark.parametrize(
+    ("only", "selected"),
+    [
+        (["cleanup"], {"cleanup.gone"}),
+        (["basics.second"], {"basics.second"}),
+        (["basics"], {"basics.first", "basics.second"}),
+        (["more.third", "cleanup.gone"], {"more.third", "cleanup.gone"}),
+    ],
+)
+def test_only_selects_exercises_or_checks(tmp_path: Path, only, selected) -> None:
+    assert load(tmp_path).select(only).selected_ids == selected
+
+
+def test_only_runs_prerequisites_of_a_selected_check_first(tmp_path: Path) -> None:
+    selection = load(tmp_path).select(["more.third"])
+    assert [c.id for c in selection.to_run] == ["basics.first", "basics.second", "more.third"]
+
+
+def test_only_with_an_unknown_id_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(LabgradeError, match=r"--only basic.second: no such .*basics.second"):
+        load(tmp_path).select(["basic.second"])
+
+
+def test_extra_commands_come_from_the_gathers_hooks(tmp_path: Path) -> None:
+    text = FAKE_EXERCISES.replace(
+        "check: fake_switch\n        params: {name: third}",
+        "check: fake_command\n        params: {command: cat /etc/os-release}",
+    )
+    exercises = load(tmp_path, text)
+    commands = extra_commands(exercises.select(None).to_run, checks=FAKES)
+    assert commands == ["cat /etc/os-release"]
+    assert extra_commands(exercises.select(["basics"]).to_run, checks=FAKES) == []
+
+
+def test_the_default_file_is_at_the_repo_root_when_running_from_source() -> None:
+    root = Path(__file__).resolve().parents[2]
+    if (root / "exercises.yaml").is_file():
+        assert default_exercises_path() == root / "exercises.yaml"
+    else:  # as installed from the wheel
+        assert default_exercises_path() == root / "grader" / "data" / "exercises.yaml"
+
+
+def check_entry(**fields: str) -> str:
+    """A document with one check whose fields are replaced/added by FIELDS (raw YAML values)."""
+    entry = {
+        "id": "a.one",
+        "title": "One",
+        "points": "5",
+        "check": "fake_typed",
+    }
+    entry.update(fields)
+    lines = "".join(f"        {k}: {v}\n" for k, v in entry.items() if v != "DROP")
+    return "version: 1\nexercises:\n  - id: a\n    title: A\n    checks:\n      - " + lines.lstrip()
+
+
+ERRORS = [
+    # (name, document, line, key, words in the message)
+    ("syntax", "version: 1\nexercises: [\n", 3, None, "YAML syntax error"),
+    ("tabs", "version: 1\n\texercises: []\n", 2, None, "YAML syntax error"),
+    ("alias", "version: 1\nx: &a [1]\ny: *a\n", 3, None, "aliases"),
+    ("duplicate key", "version: 1\nversion: 1\n", 2, "version", "duplicate key"),
+    ("unknown top key", "version: 1\nexercize: []\n", 2, "exercize", "unknown key"),
+    ("missing exercises", "version: 1\n", 1, "exercises", "missing"),
+    ("version", "version: 2\nexercises: []\n", 1, "version", "must be 1"),
+    ("version bool", "version: true\nexercises: []\n", 1, "version", "must be 1"),
+    ("not a mapping", "- 1\n- 2\n", 1, None, "must be a mapping"),
+    ("no exercises", "version: 1\nexercises: []\n", 2, "exercises", "non-empty list"),
+    ("unknown check key", check_entry(hnit='"x"'), 10, "hnit", "did you mean 'hint'"),
+    ("missing title", check_entry(title="DROP"), 6, "title", "missing"),
+    ("bad id", check_entry(id='"A one"'), 6, "id", "not a valid id"),
+    ("points bool", check_entry(points="true"), 8, "points", "must be number, not bool"),
+    ("points string", check_entry(points='"5"'), 8, "points", "must be number, not str"),
+    ("points negative", check_entry(points="-1"), 8, "points", ">= 0"),
+    ("points nan", check_entry(points=".nan"), 8, "points", ">= 0"),
+    ("unknown check", check_entry(check="fake_typo"), 9, "check", "unknown check 'fake_typo'"),
+    ("unknown param", check_entry(params="{colour: red}"), 10, "params.colour", "no such"),
+    ("param type", check_entry(params="{count: '3'}"), 10, "params.count", "expected int"),
+    ("param bool is not int", check_entry(params="{count: yes}"), 10, "params.count", "bool"),
+    ("param list", check_entry(params="{names: [a, 1]}"), 10, "params.names", "item 2"),
+    ("param optional", check_entry(params="{port: x}"), 10, "params.port", "expected int, got str"),
+    ("params not mapping", check_entry(params="[1]"), 10, "params", "must be dict"),
+    ("requires dangling", check_entry(requires="[a.zero]"), 6, "requires", "unknown check"),
+    ("requires self", check_entry(requires="[a.one]"), 6, "requires", "a.one -> a.one"),
+    ("requires type", check_entry(requires='"a.one"'), 10, "requires", "must be list"),
+]
+
+
+@pytest.mark.parametrize(
+    ("document", "line", "key", "words"),
+    [case[1:] for case in ERRORS],
+    ids=[case[0] for case in ERRORS],
+)
+def test_errors_name_file_line_and_key(tmp_path: Path, document, line, key, words) -> None:
+    path = write_exercises(tmp_path, document)
+    with pytest.raises(InputFileError) as caught:
+        load_exercises(path, checks=FAKES)
+    error = caught.value
+    assert (error.path, error.line, error.key) == (str(path), line, key), str(error)
+    assert words in str(error)
+    assert str(error).startswith(f"{path}:{line}:")
+
+
+def test_missing_required_param(tmp_path: Path) -> None:
+    document = check_entry(check="fake_switch", params="{}")
+    with pytest.raises(InputFileError, match=r":10: key 'params.name': required"):
+        load_exercises(write_exercises(tmp_path, document), checks=FAKES)
+
+
+def test_duplicate_check_id(tmp_path: Path) -> None:
+    document = FAKE_EXERCISES.replace("id: basics.second", "id: basics.first")
+    with pytest.raises(
+        InputFileError, match=r":12: key 'id': duplicate id 'basics.first' \(first at line 6\)"
+    ):
+        load(tmp_path, document)
+
+
+def test_circular_requires(tmp_path: Path) -> None:
+    document = FAKE_EXERCISES.replace(
+        "params: {name: first}", "params: {name: first}\n        requires: [more.third]"
+    )
+    with pytest.raises(InputFileError, match=r"circular requires: .*more.third.*basics.first"):
+        load(tmp_path, document)
+
+
+def test_wrong_type_for_default(tmp_path: Path) -> None:
+    document = FAKE_EXERCISES.replace("default: false", "default: 'no'")
+    with pytest.raises(InputFileError, match=r":31: key 'default': must be bool, not str"):
+        load(tmp_path, document)
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"", "empty"),
+        (b"# only a comment\n", "empty"),
+        (b"version: 1\ntitle: caf\xe9\n", "not UTF-8"),
+        (b"x" * (1024 * 1024 + 1), "larger than"),
+    ],
+    ids=["empty", "comment only", "latin-1", "too big"],
+)
+def test_unreadable_files(tmp_path: Path, content: bytes, words: str) -> None:
+    path = tmp_path / "ex.yaml"
+    path.write_bytes(content)
+    with pytest.raises(InputFileError, match=words):
+        load_exercises(path, checks=FAKES)
+
+
+def test_directory_and_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(InputFileError, match="is a directory"):
+        load_exercises(tmp_path, checks=FAKES)
+    with pytest.raises(InputFileError, match="no such file"):
+        load_exercises(tmp_path / "nope.yaml", checks=FAKES)
+
+
+def test_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(9)
+    )
+    with pytest.raises(InputFileError, match="aliases"):
+        load_exercises(write_exercises(tmp_path, bomb), checks=FAKES)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
+def test_unreadable_permissions(tmp_path: Path) -> None:
+    path = write_exercises(tmp_path)
+    path.chmod(0)
+    with pytest.raises(InputFileError, match="cannot read"):
+        load_exercises(path, checks=FAKES)
