@@ -1,0 +1,151 @@
+"""connect: one command per host, the one-line errors, the timeout. Only loopback is used."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+import testinfra.backend.local
+import testinfra.host
+
+from grader.connect import (
+    ConnectOptions,
+    command_problem,
+    describe_failure,
+    host_name,
+    normalize_target,
+    run_on_host,
+    wrap_command,
+)
+from grader.errors import HostError
+
+
+def closed_loopback_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_local_runs_exactly_one_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    original = testinfra.backend.local.LocalBackend.run_local
+
+    def counting(self, command, *args):
+        calls.append(command)
+        return original(self, command, *args)
+
+    monkeypatch.setattr(testinfra.backend.local.LocalBackend, "run_local", counting)
+    log = tmp_path / "ran"
+    stdout, remote_commands = run_on_host(
+        "local://", f"echo once >> {log}; printf 'caf\\303\\251\\n'", ConnectOptions(timeout=20)
+    )
+    assert stdout == "café\n"
+    assert remote_commands == 1
+    assert len(calls) == 1  # no hidden command (e.g. to guess the encoding)
+    assert log.read_text() == "once\n"
+    assert not testinfra.host.Host._host_cache
+
+
+@pytest.mark.parametrize("scheme", ["ssh", "paramiko"])
+def test_a_closed_port_is_unreachable(scheme: str) -> None:
+    port = closed_loopback_port()
+    with pytest.raises(HostError) as caught:
+        run_on_host(f"{scheme}://127.0.0.1:{port}", "true", ConnectOptions(timeout=5))
+    message = str(caught.value)
+    assert message == f"127.0.0.1:{port} is unreachable: connection refused"
+    assert "\n" not in message
+
+
+def test_timeout_bounds_the_command() -> None:
+    with pytest.raises(HostError, match=r"timed out after 1 s"):
+        run_on_host("local://", "sleep 30", ConnectOptions(timeout=1))
+
+
+def test_missing_command_and_failure_without_output() -> None:
+    with pytest.raises(HostError, match=r"a command is missing on the local host: .*nosuchcmd"):
+        run_on_host("local://", "nosuchcmd-labgrade", ConnectOptions(timeout=5))
+    with pytest.raises(HostError, match=r"failed \(exit 3\): broken"):
+        run_on_host("local://", "echo broken >&2; exit 3", ConnectOptions(timeout=5))
+
+
+def test_unknown_scheme_is_one_line() -> None:
+    with pytest.raises(HostError, match=r"cannot use target 'gopher://x'"):
+        run_on_host("gopher://x", "true", ConnectOptions())
+
+
+@pytest.mark.parametrize(
+    ("target", "spec", "name"),
+    [
+        (None, "local://", "the local host"),
+        ("lab-1", "ssh://lab-1", "lab-1"),
+        ("ssh://stack@lab-1:2222", "ssh://stack@lab-1:2222", "lab-1:2222"),
+        ("paramiko://root@10.0.0.7?timeout=5", "paramiko://root@10.0.0.7?timeout=5", "10.0.0.7"),
+        ("docker://devstack", "docker://devstack", "devstack"),
+    ],
+)
+def test_targets(target, spec: str, name: str) -> None:
+    assert normalize_target(target) == spec
+    assert host_name(spec) == name
+
+
+def test_sudo_is_asked_without_a_password_only_when_not_root() -> None:
+    wrapped = wrap_command("echo hi", ConnectOptions(sudo=True, timeout=30))
+    assert "sudo -n" in wrapped and '"$(id -u)" -ne 0' in wrapped
+    assert "timeout -k 5 30" in wrapped
+    assert "sudo" not in wrap_command("echo hi", ConnectOptions())
+
+
+SUDO = ConnectOptions(sudo=True)
+RECORDED = [
+    # (rc, stderr as recorded, options, the one-line message)
+    (1, "sudo: a password is required\n", SUDO, "sudo on lab-1 wants a password"),
+    (
+        255,
+        "ssh: Could not resolve hostname lab-9: Name or service not known\r\n",
+        ConnectOptions(),
+        "name not resolved: lab-1",
+    ),
+    (
+        255,
+        "stack@lab-1: Permission denied (publickey).\r\n",
+        ConnectOptions(),
+        "permission denied on lab-1: stack@lab-1: Permission denied (publickey).",
+    ),
+    (
+        255,
+        "@@@@@\r\n@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\r\n"
+        "Host key verification failed.\r\n",
+        ConnectOptions(),
+        "host key of lab-1 changed",
+    ),
+    (255, "Host key verification failed.\r\n", ConnectOptions(), "host key verification failed"),
+    (
+        255,
+        "ssh: connect to host 10.0.0.7 port 22: Connection timed out\r\n",
+        ConnectOptions(),
+        "lab-1 is unreachable: connection timed out",
+    ),
+    (124, "", ConnectOptions(timeout=7), "lab-1: gathering timed out after 7 s"),
+    (127, "sh: 1: ip: not found\n", ConnectOptions(), "a command is missing on lab-1: sh: 1: ip"),
+]
+
+
+@pytest.mark.parametrize(("rc", "stderr", "options", "message"), RECORDED)
+def test_recorded_failures_become_one_line_messages(rc, stderr, options, message) -> None:
+    problem = command_problem("lab-1", rc, stderr, False, options)
+    assert problem is not None and problem.startswith(message) and "\n" not in problem
+
+
+def test_output_with_a_nonzero_exit_is_left_to_the_parser() -> None:
+    assert command_problem("lab-1", 1, "iptables: warning\n", True, ConnectOptions()) is None
+
+
+def test_paramiko_exceptions_become_one_line_messages() -> None:
+    import paramiko
+
+    assert describe_failure("lab-1", paramiko.AuthenticationException("Authentication failed."))
+    assert describe_failure("lab-1", socket.gaierror(-2, "Name or service not known")).startswith(
+        "name not resolved"
+    )
+    assert describe_failure("lab-1", TimeoutError("timed out")).endswith("connection timed out")
