@@ -1,0 +1,163 @@
+"""The lab's Python API, used by the CLI, the tests and the grader's acceptance tests.
+
+>>> hosts = up(["lab-1", "lab-2"], scenario="complete")   # needs root
+>>> hosts[0].plan["floating_ip"]
+'172.24.4.87'
+>>> write_ssh_config("/tmp/lab.ssh_config")
+>>> down(all_hosts=True)
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from grader.errors import LabError
+from grader.lab import formats, health, namespace, plan, preflight, scenarios, state
+from grader.lab.script import build_script
+from grader.lab.sshconfig import ssh_config_text, write_ssh_config
+from grader.lab.state import LabHost
+
+__all__ = [
+    "LabHost",
+    "down",
+    "host_health",
+    "ssh_config_text",
+    "status",
+    "up",
+    "write_ssh_config",
+]
+
+Progress = Callable[[str], None]
+DEFAULT_JOBS = 8
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def build_host(
+    name: str, scenario: scenarios.Scenario, release: formats.Release, authorized_key: str
+) -> LabHost:
+    """Bring up one host; on any failure tear it down and re-raise (never left half-built)."""
+    host_plan = plan.make_plan(name, scenario, release.name, random.Random())
+    ns = namespace.start_init()
+    try:
+        output = namespace.run_script(ns, build_script(host_plan, release, authorized_key))
+        keys = [
+            line.split(" ", 1)[1] for line in output.splitlines() if line.startswith("hostkey ")
+        ]
+        if not keys:
+            raise LabError("build finished without printing the host key")
+        host_key = " ".join(keys[-1].split()[:2])
+    except BaseException:
+        namespace.kill(ns)
+        raise
+    return LabHost(
+        name=name,
+        scenario=scenario.name,
+        release=release.name,
+        init_pid=ns.init_pid,
+        unshare_pid=ns.unshare_pid,
+        created=time.time(),
+        host_key=host_key,
+        plan=host_plan,
+    )
+
+
+def up(
+    names: Iterable[str],
+    scenario: str = "complete",
+    release: str = formats.DEFAULT_RELEASE,
+    jobs: int = DEFAULT_JOBS,
+    scenarios_file: Path | str | None = None,
+    progress: Progress = _quiet,
+) -> list[LabHost]:
+    """Build the named hosts in parallel; refuse names already in use. All or nothing."""
+    names = [plan.check_name(n) for n in names]
+    if len(set(names)) != len(names):
+        raise LabError("the same host name was given twice")
+    if not names:
+        raise LabError("no host to bring up")
+    preflight.check_all()
+    chosen = scenarios.get_scenario(scenario, scenarios_file)
+    profile = formats.get_release(release)
+    with state.locked():
+        existing = {h.name for h in state.load_all()}
+        taken = [n for n in names if n in existing]
+        if taken:
+            raise LabError(
+                f"host '{taken[0]}' already exists; run `labgrade lab down {taken[0]}` first"
+            )
+        key = state.public_key()
+        built: list[LabHost] = []
+        errors: list[tuple[str, BaseException]] = []
+
+        def one(name: str) -> None:
+            try:
+                host = build_host(name, chosen, profile, key)
+            except BaseException as error:
+                errors.append((name, error))
+                progress(f"{name}: failed: {error}")
+                return
+            built.append(host)
+            state.save(host)
+            progress(f"{name}: up ({len(built)}/{len(names)})")
+
+        with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(names)))) as pool:
+            list(pool.map(one, names))
+        if errors:
+            for host in built:
+                namespace.kill(host.namespaces)
+                state.remove(host.name)
+            state.write_known_hosts()
+            name, error = errors[0]
+            if isinstance(error, LabError):
+                raise LabError(f"{name}: {error}")
+            raise error
+        state.write_known_hosts()
+    order = {n: i for i, n in enumerate(names)}
+    return sorted(built, key=lambda h: order[h.name])
+
+
+def down(
+    names: Iterable[str] = (), all_hosts: bool = False, progress: Progress = _quiet
+) -> list[str]:
+    """Tear hosts down (all of them with all_hosts=True); return the names removed."""
+    preflight.check_root()
+    names = list(names)
+    if not state.hosts_dir().is_dir():
+        if names:
+            raise LabError(f"no such lab host: {names[0]}")
+        return []
+    with state.locked():
+        hosts = {h.name: h for h in state.load_all()}
+        unknown = [n for n in names if n not in hosts]
+        if unknown:
+            raise LabError(f"no such lab host: {unknown[0]}")
+        chosen = list(hosts) if all_hosts else names
+        with ThreadPoolExecutor(max_workers=DEFAULT_JOBS) as pool:
+            list(pool.map(lambda n: namespace.kill(hosts[n].namespaces), chosen))
+        for name in chosen:
+            state.remove(name)
+            progress(f"{name}: down")
+        state.write_known_hosts()
+    state.clear_if_empty()
+    return chosen
+
+
+def status() -> list[tuple[LabHost, str]]:
+    """Every recorded host with its health ('ok', 'gone', 'degraded: ...')."""
+    return [(h, health.health(h)) for h in state.load_all()]
+
+
+def host_health(host: LabHost) -> str:
+    return health.health(host)
+
+
+def stderr_progress(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)

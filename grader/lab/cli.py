@@ -1,0 +1,100 @@
+"""`labgrade lab up|down|status|ssh-config`: the simulated lab's command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from grader.errors import LabError
+from grader.lab import api, formats
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    lab = subparsers.add_parser(
+        "lab",
+        help="simulated DevStack hosts made of real namespaces and daemons (needs root)",
+        description="Build, list and remove simulated lab hosts (see docs/lab.md).",
+    )
+    sub = lab.add_subparsers(dest="lab_command", metavar="ACTION")
+    sub.required = True
+
+    p_up = sub.add_parser("up", help="bring up simulated hosts")
+    p_up.add_argument("names", nargs="*", metavar="NAME", help="host names (default lab-1..lab-N)")
+    p_up.add_argument("--scenario", "-s", default="complete", help="scenario (default: complete)")
+    p_up.add_argument("--count", "-n", type=int, help="number of hosts when no NAME is given")
+    p_up.add_argument(
+        "--release",
+        default=formats.DEFAULT_RELEASE,
+        choices=sorted(formats.RELEASES),
+        help=f"Neutron release whose formats to write (default: {formats.DEFAULT_RELEASE})",
+    )
+    p_up.add_argument("--jobs", "-j", type=int, default=api.DEFAULT_JOBS, help="parallel builds")
+    p_up.add_argument("--scenarios-file", help="scenarios YAML (default: the packaged one)")
+    p_up.set_defaults(handler=cmd_up)
+
+    p_down = sub.add_parser("down", help="tear simulated hosts down")
+    p_down.add_argument("names", nargs="*", metavar="NAME")
+    p_down.add_argument("--all", action="store_true", help="every simulated host")
+    p_down.set_defaults(handler=cmd_down)
+
+    p_status = sub.add_parser("status", help="list simulated hosts, their scenario and health")
+    p_status.set_defaults(handler=cmd_status)
+
+    p_ssh = sub.add_parser("ssh-config", help="print an ssh_config for the simulated hosts")
+    p_ssh.set_defaults(handler=cmd_ssh_config)
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    if args.names and args.count is not None:
+        raise LabError("give host names or --count, not both")
+    count = 1 if args.count is None else args.count
+    if count < 1:
+        raise LabError("--count must be at least 1")
+    names = args.names or [f"lab-{i}" for i in range(1, count + 1)]
+    start = time.monotonic()
+    progress = api.stderr_progress if len(names) > 1 else None
+    hosts = api.up(
+        names,
+        scenario=args.scenario,
+        release=args.release,
+        jobs=args.jobs,
+        scenarios_file=args.scenarios_file,
+        **({"progress": progress} if progress else {}),
+    )
+    elapsed = time.monotonic() - start
+    for host in hosts:
+        print(f"{host.name}\t{host.scenario}\t{host.release}\tup")
+    print(
+        f"{len(hosts)} host(s) up in {elapsed:.1f} s; reach them with: "
+        "ssh -F <(labgrade lab ssh-config) NAME",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    if not args.names and not args.all:
+        raise LabError("name the hosts to tear down, or give --all")
+    if args.names and args.all:
+        raise LabError("give host names or --all, not both")
+    removed = api.down(args.names, all_hosts=args.all)
+    for name in removed:
+        print(f"{name}\tdown")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    rows = api.status()
+    if not rows:
+        print("no simulated hosts", file=sys.stderr)
+        return 0
+    print("NAME\tSCENARIO\tRELEASE\tINIT_PID\tHEALTH")
+    for host, health in rows:
+        print(f"{host.name}\t{host.scenario}\t{host.release}\t{host.init_pid}\t{health}")
+    return 0
+
+
+def cmd_ssh_config(args: argparse.Namespace) -> int:
+    sys.stdout.write(api.ssh_config_text())
+    return 0

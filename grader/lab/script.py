@@ -1,0 +1,282 @@
+"""Turn a host's plan into the shell script that builds it, run inside the host's namespaces.
+
+The script runs as `sh -ec SCRIPT` under `nsenter --target INIT --all`, so every daemon it starts
+lives in the host's PID namespace. It mounts the host's private /run, /tmp, /var/log and OVS
+directories, starts Open vSwitch, plugs the ports as Neutron does, loads the iptables tables that
+`formats` writes, starts dnsmasq, the metadata proxy and sshd, waits until the listeners are up
+and prints `hostkey <public key>` last. All text comes from `formats`; nothing here formats a rule.
+"""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+from grader.lab import formats
+from grader.lab.formats import Release
+from grader.lab.plan import Plan
+
+RUN_DIR = "/run/lab"
+HOST_KEY = f"{RUN_DIR}/ssh_host_ed25519_key"
+TXCSUM_CODE = Path(__file__).with_name("txcsum.py").read_text(encoding="utf-8")
+PRIVATE_TMPFS = ("/etc/openvswitch", "/var/lib/openvswitch", "/var/log")
+
+q = shlex.quote
+
+
+def _heredoc(command: str, text: str) -> str:
+    marker = "LABGRADE_EOF"
+    if marker in text:
+        raise ValueError("heredoc marker in text")
+    return f"{command} <<'{marker}'\n{text.rstrip(chr(10))}\n{marker}"
+
+
+def _wait_listen(port: int, prefix: str = "") -> str:
+    """Wait (max 5 s) until something listens on tcp/PORT in the current (or given) netns."""
+    pattern = f":{port:04X} 00000000:0000 0A"
+    return (
+        f"i=0; until {prefix}grep -q '{pattern}' /proc/net/tcp; do i=$((i+1)); "
+        f'[ $i -lt 250 ] || {{ echo "nothing listens on tcp/{port}" >&2; exit 1; }}; '
+        "sleep 0.02; done"
+    )
+
+
+def _base(name: str) -> list[str]:
+    mounts = [f"mount -t tmpfs -o mode=0755 tmpfs {d}" for d in PRIVATE_TMPFS]
+    return [
+        "exec </dev/null",
+        "mount -t tmpfs -o mode=0755 tmpfs /run",
+        f"mkdir -p /run/netns /run/openvswitch /run/sshd {RUN_DIR}",
+        *mounts,
+        "mount -t tmpfs -o mode=1777 tmpfs /tmp",
+        "mkdir -p /var/log/openvswitch",
+        "mount -t sysfs sysfs /sys",
+        f"hostname {q(name)}",
+        "ip link set lo up",
+        "sysctl -qw net.bridge.bridge-nf-call-iptables=1",
+        "sysctl -qw net.ipv4.ip_forward=0",
+    ]
+
+
+def _ovs_start() -> list[str]:
+    log = "-vconsole:off --no-chdir --detach"
+    return [
+        "ovsdb-tool create /etc/openvswitch/conf.db /usr/share/openvswitch/vswitch.ovsschema",
+        "ovsdb-server /etc/openvswitch/conf.db --remote=punix:/run/openvswitch/db.sock "
+        f"--pidfile=/run/openvswitch/ovsdb-server.pid {log} "
+        "--log-file=/var/log/openvswitch/ovsdb-server.log",
+        "ovs-vsctl --no-wait -- init -- set Open_vSwitch . "
+        "other_config:n-handler-threads=1 other_config:n-revalidator-threads=1",
+        "ovs-vswitchd unix:/run/openvswitch/db.sock "
+        f"--pidfile=/run/openvswitch/ovs-vswitchd.pid {log} "
+        "--log-file=/var/log/openvswitch/ovs-vswitchd.log",
+    ]
+
+
+def _ovs_port(bridge: str, port: str, tag: int | None, iface: str) -> list[str]:
+    tag_arg = f" tag={tag}" if tag is not None else ""
+    return ["--", f"add-port {bridge} {port}{tag_arg}", "--", f"set interface {port} {iface}"]
+
+
+def _neutron_iface(port_id: str, mac: str, internal: bool, extra: str = "") -> str:
+    kind = "type=internal " if internal else ""
+    ids = f"external_ids:iface-id={port_id} external_ids:iface-status=active "
+    return f"{kind}{ids}external_ids:attached-mac={mac}{extra}"
+
+
+def _ovs_topology(plan: Plan, release: Release) -> list[str]:
+    vlan = plan["local_vlan"]
+    args = ["ovs-vsctl"]
+    for bridge in ("br-int", "br-ex"):
+        args += ["--", f"add-br {bridge}", "--", f"set bridge {bridge} datapath_type=netdev"]
+    args += _ovs_port(
+        "br-int", plan["qr_dev"], vlan, _neutron_iface(plan["qr_port_id"], plan["qr_mac"], True)
+    )
+    args += _ovs_port(
+        "br-int",
+        plan["dhcp_tap"],
+        vlan,
+        _neutron_iface(plan["dhcp_port_id"], plan["dhcp_mac"], True),
+    )
+    qg_iface = _neutron_iface(plan["qg_port_id"], plan["qg_mac"], True)
+    if release.qg_bridge == "br-int":
+        args += _ovs_port("br-int", plan["qg_dev"], vlan + 1, qg_iface)
+        args += _ovs_port("br-int", "int-br-ex", vlan + 1, "type=patch options:peer=phy-br-ex")
+        args += _ovs_port("br-ex", "phy-br-ex", None, "type=patch options:peer=int-br-ex")
+    else:
+        args += _ovs_port("br-ex", plan["qg_dev"], None, qg_iface)
+    if plan["port_id"]:
+        vm = f" external_ids:vm-uuid={plan['instance_id']}"
+        args += _ovs_port(
+            "br-int", plan["qvo"], vlan, _neutron_iface(plan["port_id"], plan["mac"], False, vm)
+        )
+    return [" ".join(args)]  # one transaction; waits until ovs-vswitchd made the devices
+
+
+def _public_side(plan: Plan) -> list[str]:
+    prefix = plan["public_cidr"].split("/")[1]
+    return [
+        f"ip addr add {plan['public_gateway']}/{prefix} dev br-ex",
+        "ip link set br-ex up",
+        "ip link set br-int up",
+    ]
+
+
+def _instance_devices(plan: Plan) -> list[str]:
+    if not plan["port_id"]:
+        return []
+    qbr, qvb, qvo = plan["qbr"], plan["qvb"], plan["qvo"]
+    return [
+        f"ip link add {qvb} type veth peer name {qvo}",
+        f"ip link add {qbr} type bridge",
+        f"ip link set {qvb} master {qbr}",
+    ]
+
+
+def _instance(plan: Plan) -> list[str]:
+    """The VM: a process in its own unnamed netns listening on tcp/22, NIC = tap veth on qbr."""
+    if not plan["port_id"]:
+        return []
+    tap, prefix = plan["tap"], plan["private_cidr"].split("/")[1]
+    inside = "; ".join(
+        [
+            "ip link set lo up",
+            f"ip link set eth0 address {plan['mac']}",
+            f"ip addr add {plan['fixed_ip']}/{prefix} dev eth0",
+            "ip link set eth0 up",
+            f"ip route add default via {plan['private_gateway']}",
+        ]
+    )
+    return [
+        "unshare --net -- nc -dlk 22 </dev/null >/dev/null 2>&1 &",
+        "VM=$!",
+        'until [ "$(readlink /proc/$VM/ns/net)" != "$(readlink /proc/self/ns/net)" ]; '
+        "do sleep 0.005; done",
+        f"ip link add {tap} type veth peer name eth0 netns $VM",
+        f"ip link set {tap} master {plan['qbr']}",
+        f"for d in {plan['qvb']} {plan['qvo']} {tap} {plan['qbr']}; do ip link set $d up; done",
+        f"nsenter --target $VM --net sh -ec {q(inside)}",
+        f"nsenter --target $VM --net python3 -I -S -c {q(TXCSUM_CODE)} eth0",
+        _wait_listen(22, "nsenter --target $VM --net "),
+    ]
+
+
+def _host_iptables(plan: Plan, release: Release) -> list[str]:
+    lines = []
+    for name, members in formats.host_ipsets(plan, release):
+        lines.append(f"ipset create {name} hash:net family inet")
+        lines += [f"ipset add {name} {member}" for member in members]
+    lines.append(_heredoc("iptables-restore", formats.host_filter_table(plan, release)))
+    return lines
+
+
+def _router(plan: Plan, release: Release) -> list[str]:
+    ns, qr, qg = plan["qrouter_ns"], plan["qr_dev"], plan["qg_dev"]
+    private_prefix = plan["private_cidr"].split("/")[1]
+    public_prefix = plan["public_cidr"].split("/")[1]
+    lines = [
+        f"ip netns add {ns}",
+        f"ip link set {qr} netns {ns}",
+        f"ip link set {qg} netns {ns}",
+        f"ip -n {ns} link set lo up",
+        f"ip -n {ns} link set {qr} address {plan['qr_mac']}",
+        f"ip -n {ns} link set {qg} address {plan['qg_mac']}",
+        f"ip -n {ns} link set {qr} up",
+        f"ip -n {ns} link set {qg} up",
+        f"ip -n {ns} addr add {plan['private_gateway']}/{private_prefix} dev {qr}",
+        f"ip -n {ns} addr add {plan['qg_ip']}/{public_prefix} dev {qg}",
+    ]
+    if plan["floating_ip"]:
+        lines.append(f"ip -n {ns} addr add {plan['floating_ip']}/32 dev {qg}")
+    lines += [
+        f"ip -n {ns} route add {formats.router_default_route(plan, release)}",
+        f"ip netns exec {ns} sysctl -qw net.ipv4.ip_forward=1",
+    ]
+    tables = [
+        formats.router_filter_table(plan, release),
+        formats.router_nat_table(plan, release),
+        formats.router_mangle_table(plan, release),
+    ]
+    text = "".join(tables)
+    lines.append(_heredoc(f"ip netns exec {ns} iptables-restore", text))
+    if plan["metadata"]:
+        conf_dir = f"{RUN_DIR}/metadata-proxy"
+        pid_file = f"{conf_dir}/{plan['router_id']}.pid"
+        conf = f"{conf_dir}/{plan['router_id']}.conf"
+        lines += [
+            f"mkdir -p {conf_dir}",
+            _heredoc(f"cat > {conf}", formats.haproxy_config(plan, release, pid_file)),
+            f"ip netns exec {ns} haproxy -f {conf} </dev/null >/dev/null",
+            _wait_listen(formats.METADATA_PORT, f"ip netns exec {ns} "),
+        ]
+    return lines
+
+
+def _dhcp(plan: Plan, release: Release) -> list[str]:
+    ns, tap = plan["qdhcp_ns"], plan["dhcp_tap"]
+    prefix = plan["private_cidr"].split("/")[1]
+    files = formats.dhcp_files(plan, RUN_DIR)
+    lines = [
+        f"ip netns add {ns}",
+        f"ip link set {tap} netns {ns}",
+        f"ip -n {ns} link set lo up",
+        f"ip -n {ns} link set {tap} address {plan['dhcp_mac']}",
+        f"ip -n {ns} link set {tap} up",
+        f"ip -n {ns} addr add {plan['dhcp_ip']}/{prefix} dev {tap}",
+        f"mkdir -p {files['dir']}",
+    ]
+    for key, text in formats.dhcp_file_contents(plan, release).items():
+        lines.append(_heredoc(f"cat > {files[key]}", text) if text else f": > {files[key]}")
+    if plan["dhcp_running"]:
+        argv = " ".join(q(a) for a in formats.dnsmasq_argv(plan, release, RUN_DIR))
+        lines.append(f"ip netns exec {ns} {argv} </dev/null >/dev/null")
+    return lines
+
+
+def _sshd(name: str, authorized_key: str) -> list[str]:
+    config = "\n".join(
+        [
+            "Port 22",
+            "ListenAddress 0.0.0.0",
+            f"HostKey {HOST_KEY}",
+            f"AuthorizedKeysFile {RUN_DIR}/authorized_keys",
+            f"PidFile {RUN_DIR}/sshd.pid",
+            "UsePAM no",
+            "PermitRootLogin prohibit-password",
+            "PasswordAuthentication no",
+            "KbdInteractiveAuthentication no",
+            "UseDNS no",
+            "PrintMotd no",
+            "PrintLastLog no",
+            "MaxStartups 100:30:200",
+            "AcceptEnv LANG LC_*",
+            "Subsystem sftp /usr/lib/openssh/sftp-server",
+            "",
+        ]
+    )
+    return [
+        f"ssh-keygen -q -t ed25519 -N '' -C {q(name)} -f {HOST_KEY}",
+        _heredoc(f"cat > {RUN_DIR}/authorized_keys", authorized_key),
+        _heredoc(f"cat > {RUN_DIR}/sshd_config", config),
+        f"/usr/sbin/sshd -D -f {RUN_DIR}/sshd_config -E /var/log/sshd.log "
+        "</dev/null >/dev/null 2>&1 &",
+        _wait_listen(22),
+    ]
+
+
+def build_script(plan: Plan, release: Release, authorized_key: str) -> str:
+    """The whole build of one host as one POSIX shell script (run with `sh -ec`)."""
+    lines = [
+        *_base(plan["name"]),
+        *_ovs_start(),
+        *_instance_devices(plan),
+        *_ovs_topology(plan, release),
+        *_public_side(plan),
+        *_host_iptables(plan, release),
+        *_instance(plan),
+        *_router(plan, release),
+        *_dhcp(plan, release),
+        *_sshd(plan["name"], authorized_key),
+        f'echo "hostkey $(cat {HOST_KEY}.pub)"',
+    ]
+    return "\n".join(lines) + "\n"
