@@ -35,9 +35,15 @@ def fake_fail(facts: StandInFacts, *, evidence: str = "nothing matched") -> Outc
 
 @check("fake_switch")
 def fake_switch(facts: StandInFacts, *, name: str) -> Outcome:
-    if name in facts.failing:
+    if name in getattr(facts, "failing", ()):
         return failed(f"{name} is missing", see=f"look for {name}")
     return passed(f"{name} is there")
+
+
+@check("fake_outcome")
+def fake_outcome(facts: object, *, status: str, evidence: str = "") -> Outcome:
+    """Whatever STATUS says: for tests that drive the CLI with real facts."""
+    return Outcome(status, evidence or f"decided {status}", see="labgrade list")  # type: ignore[arg-type]
 
 
 @check("fake_raise")
@@ -103,6 +109,24 @@ exercises:
         check: fake_switch
         params: {name: gone}
 """
+
+
+def outcome_exercises(*statuses: str) -> str:
+    """An exercises file with one fake_outcome check per STATUS, 10 points each."""
+    checks = "".join(
+        f"""      - id: one.c{i}
+        title: Check {i}
+        points: 10
+        check: fake_outcome
+        params: {{status: {status}}}
+        hint: Hint {i}.
+"""
+        for i, status in enumerate(statuses)
+    )
+    return f"version: 1\nexercises:\n  - id: one\n    title: One\n    checks:\n{checks}"
+
+
+EMPTY_SNAPSHOT = '{"format": "labgrade-snapshot/1", "complete": true, "records": []}\n'
 
 
 def write_exercises(directory: Path, text: str = FAKE_EXERCISES, name: str = "ex.yaml") -> Path:
