@@ -1,0 +1,64 @@
+"""Helpers shared by the lab's checks: backend gating, the graded instance, evidence text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from grader.facts import NATIVE, OVN, Facts, Instance, NamespaceView
+from grader.outcome import CannotGrade
+from grader.parsers.iptables_save import Rule
+
+MAX_EVIDENCE_LINES = 12
+
+
+def not_on(facts: Facts, *backends: str) -> None:
+    """CannotGrade (an `error`, never a fail) when the host runs one of BACKENDS."""
+    if facts.backend in backends:
+        raise CannotGrade(
+            f"cannot apply to this host's backend ({facts.backend}): {facts.backend_problem}"
+        )
+
+
+def hybrid_only(facts: Facts) -> None:
+    not_on(facts, OVN, NATIVE)
+
+
+def agents_only(facts: Facts) -> None:
+    """Checks of the L3/DHCP agents' namespaces: not with ML2/OVN."""
+    not_on(facts, OVN)
+
+
+def rules_or_error(view: NamespaceView) -> None:
+    if view.rules_tool is None:
+        where = f"in {view.name}" if view.name else "in the root namespace"
+        raise CannotGrade(f"could not read the iptables rules {where}: {view.rules_error}")
+
+
+def lines(items: Iterable[str], empty: str = "(nothing)") -> str:
+    found = list(items)
+    if not found:
+        return empty
+    shown = found[:MAX_EVIDENCE_LINES]
+    more = len(found) - len(shown)
+    return "\n".join(shown) + (f"\n... and {more} more" if more > 0 else "")
+
+
+def rule_lines(rules: Iterable[Rule], empty: str = "(no rules)") -> str:
+    return lines((rule.line for rule in rules), empty)
+
+
+def no_instance(facts: Facts) -> str:
+    """Evidence when no instance port was found."""
+    taps = [link.name for link in facts.root.links_named("tap")]
+    if facts.stale_ports:
+        return (
+            "no instance tap device in the root namespace; left-over port devices/chains: "
+            + ", ".join(facts.stale_ports)
+        )
+    return "no instance tap device in the root namespace" + (
+        f" (tap devices seen: {', '.join(taps)})" if taps else " (`ip -o link` shows no tap*)"
+    )
+
+
+def instance_chain_see(facts: Facts, instance: Instance) -> str:
+    return facts.root.iptables(f"-S {instance.chain_in}")

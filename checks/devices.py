@@ -1,0 +1,124 @@
+"""devices.*: the instance's tap, the hybrid plug (tap-qbr-qvb=qvo-br-int), the OVS bridges."""
+
+from __future__ import annotations
+
+from checks._common import hybrid_only, lines, no_instance, not_on
+from checks._registry import check
+from grader.facts import NATIVE, OVN, Facts
+from grader.outcome import CannotGrade, Outcome, failed, passed
+from grader.parsers.ip_link import Link
+
+
+@check("instance_tap")
+def instance_tap(facts: Facts) -> Outcome:
+    """The graded instance's tap device exists in the root namespace."""
+    instance = facts.instance
+    expected = "a tap device named tap + 11 characters of the instance's port id"
+    if instance is None or instance.tap is None:
+        return failed(no_instance(facts), expected, "ip a")
+    link = facts.root.link(instance.tap)
+    evidence = link.line if link else instance.tap
+    if facts.other_instances:
+        others = ", ".join(i.tap or i.port for i in facts.other_instances)
+        evidence += f"\n(graded: {instance.tap}; other instances: {others})"
+    return passed(evidence, f"ip link show {instance.tap}", expected)
+
+
+@check("hybrid_plug")
+def hybrid_plug(facts: Facts) -> Outcome:
+    """tap and qvb on one qbr bridge; qvb/qvo a veth pair; qvo a port of br-int."""
+    hybrid_only(facts)
+    instance = facts.instance
+    expected = (
+        "tapX and qvbX with `master qbrX`; qvbX@qvoX; qvoX among `ovs-vsctl list-ports br-int`"
+    )
+    if instance is None or instance.tap is None:
+        return failed(no_instance(facts), expected, "ip a")
+    port = instance.tap[3:]
+    names = {kind: f"{kind}{port}" for kind in ("qbr", "qvb", "qvo")}
+    root = facts.root
+    tap, qvb, qvo = root.link(instance.tap), root.link(names["qvb"]), root.link(names["qvo"])
+    problems = []
+    if tap is None or tap.master != names["qbr"]:
+        problems.append(f"{instance.tap} is not on bridge {names['qbr']}")
+    if qvb is None:
+        problems.append(f"no device {names['qvb']}")
+    elif qvb.master != names["qbr"]:
+        problems.append(f"{names['qvb']} is not on bridge {names['qbr']}")
+    if qvo is None:
+        problems.append(f"no device {names['qvo']}")
+    if qvb and qvo and not _peers(qvb, qvo):
+        problems.append(f"{names['qvb']} and {names['qvo']} are not a veth pair")
+    if facts.ovs_bridges is None:
+        raise CannotGrade(f"could not list Open vSwitch ports: {facts.ovs_error}")
+    if names["qvo"] not in facts.ovs_ports("br-int"):
+        problems.append(f"{names['qvo']} is not a port of br-int")
+    found = lines(link.line for link in (tap, qvb, qvo) if link is not None)
+    see = f"ip -o link | grep {port}; sudo ovs-vsctl list-ports br-int"
+    if problems:
+        return failed("; ".join(problems) + "\nfound:\n" + found, expected, see)
+    return passed(found + f"\nbr-int port: {names['qvo']}", see, expected)
+
+
+def _peers(qvb: Link, qvo: Link) -> bool:
+    """qvb@qvo / qvo@qvb, or @ifN naming the other's index (veths seen from one namespace)."""
+    return qvb.peer in (qvo.name, f"if{qvo.index}") or qvo.peer in (qvb.name, f"if{qvb.index}")
+
+
+@check("ovs_bridges")
+def ovs_bridges(facts: Facts, *, bridges: list[str] | None = None) -> Outcome:
+    """Open vSwitch has BRIDGES (default br-int and br-ex)."""
+    wanted = bridges or ["br-int", "br-ex"]
+    see = "sudo ovs-vsctl list-br"
+    if facts.ovs_bridges is None:
+        raise CannotGrade(f"could not list Open vSwitch bridges: {facts.ovs_error}", see)
+    missing = [b for b in wanted if b not in facts.ovs_bridges]
+    evidence = "ovs-vsctl list-br: " + (", ".join(facts.ovs_bridges) or "(none)")
+    expected = "bridges " + ", ".join(wanted)
+    if missing:
+        return failed(f"{evidence}\nmissing: {', '.join(missing)}", expected, see)
+    return passed(evidence, see, expected)
+
+
+@check("ovs_ports")
+def ovs_ports(facts: Facts) -> Outcome:
+    """br-int carries the instance's qvo (native firewall: its tap), the router's qr- and the
+    DHCP tap; the router's qg- is on br-int or br-ex."""
+    not_on(facts, OVN)
+    see = "sudo ovs-vsctl list-ports br-int; sudo ovs-vsctl list-ports br-ex"
+    if facts.ovs_bridges is None:
+        raise CannotGrade(f"could not list Open vSwitch ports: {facts.ovs_error}", see)
+    br_int = facts.ovs_ports("br-int")
+    expected = "on br-int: qvo<port>, qr-<port>, the DHCP tap; qg-<port> on br-int or br-ex"
+    wanted: list[tuple[str, tuple[str, ...]]] = []  # (port, bridges it may sit on)
+    problems = []
+    instance = facts.instance
+    if instance is None or instance.tap is None:
+        problems.append("no instance port (" + no_instance(facts) + ")")
+    else:
+        port = instance.tap if facts.backend == NATIVE else "qvo" + instance.tap[3:]
+        wanted.append((port, ("br-int",)))
+    router = facts.router
+    if router is None:
+        problems.append("no qrouter namespace")
+    else:
+        wanted += [(qr, ("br-int",)) for qr in router.qr_devices]
+        wanted += [(qg, ("br-int", "br-ex")) for qg in router.qg_devices]
+        if not router.qr_devices or not router.qg_devices:
+            problems.append(f"{router.ns} lacks a qr- or qg- device")
+    dhcp = facts.dhcp
+    if dhcp is None or not dhcp.taps:
+        problems.append("no DHCP tap (no qdhcp namespace with an addressed device)")
+    else:
+        wanted += [(tap, ("br-int",)) for tap in dhcp.taps]
+    found = []
+    for port, bridges in wanted:
+        bridge = facts.bridge_of_port(port)
+        if bridge in bridges:
+            found.append(f"{port} on {bridge}")
+        else:
+            problems.append(f"{port} is not on {' or '.join(bridges)}")
+    listing = "br-int ports: " + (", ".join(br_int) or "(none)")
+    if problems:
+        return failed("; ".join(problems) + "\n" + listing, expected, see)
+    return passed("; ".join(found) + "\n" + listing, see, expected)

@@ -1,0 +1,211 @@
+"""nat.*: the floating IP's DNAT/SNAT pair and the metadata redirect/proxy in the qrouter.
+
+Rules count only in chains reached from the built-in hook (PREROUTING, OUTPUT, POSTROUTING).
+"""
+
+from __future__ import annotations
+
+from checks._common import agents_only, lines, rule_lines, rules_or_error
+from checks._registry import check
+from grader.facts import Facts, NatRule, Router
+from grader.facts.router import reach
+from grader.outcome import Outcome, failed, passed
+
+METADATA_IP = "169.254.169.254"
+
+
+def _router(facts: Facts) -> Router | None:
+    agents_only(facts)
+    if facts.router is not None:
+        rules_or_error(facts.router.view)
+    return facts.router
+
+
+def _no_router(expected: str) -> Outcome:
+    return failed("no qrouter namespace", expected, "sudo ip netns list")
+
+
+def _see(router: Router) -> str:
+    return router.view.iptables("-t nat -S")
+
+
+def _floating_candidates(facts: Facts, router: Router) -> list[str]:
+    if facts.instance and facts.instance.floating_ip:
+        return [facts.instance.floating_ip]
+    found = [a.address for a in router.floating] + [n.floating for n in router.dnat]
+    return list(dict.fromkeys(found))
+
+
+def _dnat_pairs(router: Router, floating: str) -> tuple[list[NatRule], list[NatRule]]:
+    pre, out = reach(router.view.rules, "PREROUTING"), reach(router.view.rules, "OUTPUT")
+    mine = [n for n in router.dnat if n.floating == floating]
+    return [n for n in mine if n.rule.chain in pre], [n for n in mine if n.rule.chain in out]
+
+
+def _snat(router: Router) -> list[NatRule]:
+    post = reach(router.view.rules, "POSTROUTING")
+    return [n for n in router.snat if n.rule.chain in post]
+
+
+def _nat_listing(router: Router, kind: str) -> str:
+    rules = [r for r in router.view.rules.rules("nat") if r.target == kind]
+    return rule_lines(rules, f"(no {kind} rules)")
+
+
+@check("nat_dnat")
+def nat_dnat(facts: Facts) -> Outcome:
+    """DNAT floating IP -> fixed IP in chains reached from both PREROUTING and OUTPUT."""
+    expected = (
+        "-A neutron-l3-agent-PREROUTING -d <floating>/32 -j DNAT --to-destination <fixed> "
+        "and the same in neutron-l3-agent-OUTPUT"
+    )
+    router = _router(facts)
+    if router is None:
+        return _no_router(expected)
+    for floating in _floating_candidates(facts, router):
+        pre, out = _dnat_pairs(router, floating)
+        if pre and out:
+            return passed(rule_lines([pre[0].rule, out[0].rule]), _see(router), expected)
+    return failed(
+        "no floating IP has DNAT rules reached from both PREROUTING and OUTPUT; DNAT rules:\n"
+        + _nat_listing(router, "DNAT"),
+        expected,
+        _see(router),
+    )
+
+
+@check("nat_snat")
+def nat_snat(facts: Facts) -> Outcome:
+    """SNAT fixed IP -> floating IP (float-snat) in a chain reached from POSTROUTING."""
+    expected = "-A neutron-l3-agent-float-snat -s <fixed>/32 -j SNAT --to-source <floating>"
+    router = _router(facts)
+    if router is None:
+        return _no_router(expected)
+    candidates = set(_floating_candidates(facts, router))
+    found = [n for n in _snat(router) if n.floating in candidates] or (
+        _snat(router) if not candidates else []
+    )
+    if found:
+        return passed(rule_lines(n.rule for n in found[:1]), _see(router), expected)
+    return failed(
+        "no one-to-one SNAT to a floating IP reached from POSTROUTING; SNAT rules:\n"
+        + _nat_listing(router, "SNAT"),
+        expected,
+        _see(router),
+    )
+
+
+@check("nat_pair")
+def nat_pair(facts: Facts) -> Outcome:
+    """DNAT and SNAT name the same pair; the floating IP sits on qg-; the fixed IP is the
+    graded instance's."""
+    expected = (
+        "DNAT <floating> -> <fixed> and SNAT <fixed> -> <floating>, "
+        "<floating>/32 on qg-, <fixed> = the instance's IP"
+    )
+    router = _router(facts)
+    if router is None:
+        return _no_router(expected)
+    instance = facts.instance
+    on_qg = {a.address for a in router.floating}
+    snat = {(n.fixed, n.floating): n for n in _snat(router)}
+    tried = []
+    for dnat in router.dnat:
+        pair = snat.get((dnat.fixed, dnat.floating))
+        problems = []
+        if pair is None:
+            problems.append(f"no SNAT {dnat.fixed} -> {dnat.floating}")
+        if dnat.floating not in on_qg:
+            problems.append(f"{dnat.floating}/32 is not on qg-")
+        if instance is None:
+            problems.append("no instance found")
+        elif instance.fixed_ips and dnat.fixed not in instance.fixed_ips:
+            problems.append(
+                f"{dnat.fixed} is not the instance's IP ({', '.join(instance.fixed_ips)})"
+            )
+        elif not instance.fixed_ips:
+            problems.append("the instance's fixed IP is unknown (no anti-spoofing rules)")
+        if not problems and pair is not None:
+            qg = next(a for a in router.floating if a.address == dnat.floating)
+            evidence = rule_lines([dnat.rule, pair.rule]) + "\n" + qg.line
+            return passed(evidence, _see(router), expected)
+        tried.append(f"{dnat.rule.line}\n  -> " + "; ".join(problems))
+    if not tried:
+        return failed("no DNAT floating -> fixed rule in " + router.ns, expected, _see(router))
+    return failed(lines(tried), expected, _see(router))
+
+
+@check("metadata_redirect")
+def metadata_redirect(facts: Facts, *, port: int = 9697) -> Outcome:
+    """169.254.169.254 tcp/80 is REDIRECTed to PORT in a chain reached from PREROUTING."""
+    expected = (
+        f"-A neutron-l3-agent-PREROUTING -d {METADATA_IP}/32 -i qr-+ -p tcp -m tcp --dport 80 "
+        f"-j REDIRECT --to-ports {port}"
+    )
+    router = _router(facts)
+    if router is None:
+        return _no_router(expected)
+    pre = reach(router.view.rules, "PREROUTING")
+    candidates = [
+        r
+        for r in router.view.rules.rules("nat")
+        if r.value("-d") in (METADATA_IP, f"{METADATA_IP}/32") and r.target == "REDIRECT"
+    ]
+    good = [
+        r
+        for r in candidates
+        if r.protocol == "tcp"
+        and r.dports is not None
+        and r.covers_dport(80)
+        and r.value("--to-ports") == str(port)
+        and r.chain in pre
+    ]
+    if good:
+        return passed(good[0].line, _see(router), expected)
+    evidence = "no metadata REDIRECT reached from PREROUTING"
+    if candidates:
+        evidence += "; found:\n" + rule_lines(candidates)
+    return failed(evidence, expected, _see(router))
+
+
+@check("metadata_proxy")
+def metadata_proxy(facts: Facts, *, port: int = 9697) -> Outcome:
+    """Something listens on tcp PORT inside the qrouter namespace (haproxy from Pike on,
+    neutron-ns-metadata-proxy before)."""
+    expected = f"a process listening on 0.0.0.0:{port} in the qrouter namespace"
+    router = _router(facts)
+    if router is None:
+        return _no_router(expected)
+    see = router.view.run("ss -ltnp")
+    if router.view.listeners is None:
+        return _from_processes(facts, router, port, expected, see)
+    listening = [item for item in router.view.listeners if item.port == port]
+    if listening:
+        return passed(listening[0].line, see, expected)
+    shown = lines((item.line for item in router.view.listeners), "(nothing listens)")
+    return failed(
+        f"nothing listens on port {port} in {router.ns}; listeners:\n{shown}", expected, see
+    )
+
+
+def _from_processes(facts: Facts, router: Router, port: int, expected: str, see: str) -> Outcome:
+    """Without ss/netstat: a metadata proxy process in the namespace is the best evidence."""
+    proxies = [
+        p
+        for p in facts.processes
+        if facts.pid_netns.get(p.pid) == router.ns
+        and ("haproxy" in p.program or "metadata-proxy" in p.program)
+    ]
+    if proxies:
+        return passed(
+            f"{proxies[0].pid} {proxies[0].args}\n(listening sockets could not be listed: "
+            f"{router.view.errors.get('listeners')})",
+            see,
+            expected,
+        )
+    return failed(
+        f"no listener list ({router.view.errors.get('listeners')}) and no metadata proxy "
+        f"process in {router.ns}",
+        expected,
+        see,
+    )

@@ -1,0 +1,78 @@
+"""routing.*: the router's qr-/qg- addresses, its default route and the floating IP on qg-."""
+
+from __future__ import annotations
+
+from checks._common import agents_only, lines
+from checks._registry import check
+from grader.facts import Facts, Router
+from grader.outcome import Outcome, failed, passed
+
+
+def _router(facts: Facts) -> Router | None:
+    agents_only(facts)
+    return facts.router
+
+
+def _no_router() -> Outcome:
+    return failed("no qrouter namespace", "a qrouter-<router id> namespace", "sudo ip netns list")
+
+
+@check("router_interfaces")
+def router_interfaces(facts: Facts) -> Outcome:
+    """qr- (the private subnet's gateway) and qg- (the router's public address) have addresses."""
+    router = _router(facts)
+    if router is None:
+        return _no_router()
+    see = router.view.run("ip a")
+    expected = "qr-<port> with the private gateway address, qg-<port> with a public address"
+    problems = []
+    if not router.internal:
+        problems.append("no IPv4 address on a qr- device")
+    if router.gateway is None:
+        problems.append("no IPv4 address on a qg- device")
+    found = [a.line for a in router.internal] + ([router.gateway.line] if router.gateway else [])
+    if problems:
+        devices = lines(link.line for link in router.view.links if link.name != "lo")
+        return failed("; ".join(problems) + f"\ndevices in {router.ns}:\n{devices}", expected, see)
+    return passed(lines(found), see, expected)
+
+
+@check("default_route")
+def default_route(facts: Facts) -> Outcome:
+    """The router's default route goes via the public gateway on its qg- device."""
+    router = _router(facts)
+    if router is None:
+        return _no_router()
+    see = router.view.run("ip route show")
+    expected = "default via <public gateway> dev qg-<port>"
+    route = router.default_route
+    if route is None or not (route.dev or "").startswith("qg-") or not route.via:
+        table = lines((r.line for r in router.view.routes), "(empty routing table)")
+        return failed(f"no default route via a gateway on qg-; routes:\n{table}", expected, see)
+    if router.gateway and not any(
+        a.contains(route.via) for a in router.view.addresses_of(route.dev or "")
+    ):
+        return failed(
+            f"{route.line}\n(the gateway {route.via} is not on qg-'s subnet {router.gateway.cidr})",
+            expected,
+            see,
+        )
+    return passed(route.line, see, expected)
+
+
+@check("floating_ip")
+def floating_ip(facts: Facts) -> Outcome:
+    """qg- carries a /32 (the floating IP) besides the router's own address."""
+    router = _router(facts)
+    if router is None:
+        return _no_router()
+    see = router.view.run("ip a")
+    expected = "a /32 address on qg-<port> besides the router's own address"
+    if not router.floating:
+        qg = [a.line for a in router.view.addresses if a.ifname.startswith("qg-")]
+        return failed("no floating IP (/32) on qg-; qg- holds:\n" + lines(qg), expected, see)
+    evidence = lines(a.line for a in router.floating)
+    instance = facts.instance
+    if instance and instance.floating_ip:
+        evidence += f"\n(the instance's floating IP: {instance.floating_ip})"
+    return passed(evidence, see, expected)

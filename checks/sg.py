@@ -1,0 +1,177 @@
+"""sg.*: the instance's inbound security-group chain, its rules, and its wiring to the tap.
+
+A rule only counts in the chain that sg-chain sends the instance's tap traffic to
+(`--physdev-out <tap>`), and only before the chain's unconditional end (the fallback jump).
+"""
+
+from __future__ import annotations
+
+from checks._common import hybrid_only, instance_chain_see, no_instance, rule_lines, rules_or_error
+from checks._registry import check
+from grader.facts import Facts, Instance
+from grader.outcome import Outcome, failed, passed
+from grader.parsers.iptables_save import Rule
+
+ALLOW = {"RETURN", "ACCEPT"}
+ECHO_REQUEST = {"8", "echo-request", "any", "8/0"}
+
+
+def _instance(facts: Facts) -> Instance | None:
+    hybrid_only(facts)
+    rules_or_error(facts.root)
+    return facts.instance
+
+
+def _effective(rules: list[Rule]) -> list[Rule]:
+    """The rules a packet can reach: up to the first one that ends the chain for everything."""
+    effective = []
+    for rule in rules:
+        effective.append(rule)
+        if rule.target and not _conditions(rule):
+            break
+    return effective
+
+
+def _conditions(rule: Rule) -> list[str]:
+    ignored = {"-j", "-g", "-m", "--comment"}
+    return [o.name for o in rule.options if o.name not in ignored]
+
+
+@check("sg_chain")
+def sg_chain(facts: Facts) -> Outcome:
+    """The inbound chain of the instance's port exists (neutron-openvswi-i + 10 chars of port)."""
+    instance = _instance(facts)
+    expected = "a chain neutron-openvswi-i<first 10 characters of the port id>"
+    if instance is None:
+        return failed(no_instance(facts), expected, facts.root.iptables("-S | grep -- -i"))
+    see = instance_chain_see(facts, instance)
+    if not facts.root.rules.has_chain("filter", instance.chain_in):
+        return failed(f"no chain {instance.chain_in} in the filter table", expected, see)
+    rules = facts.root.rules.rules("filter", instance.chain_in)
+    return passed(f"chain {instance.chain_in}, {len(rules)} rules:\n" + rule_lines(rules), see)
+
+
+@check("sg_rule")
+def sg_rule(facts: Facts, *, protocol: str, port: int | None = None) -> Outcome:
+    """A RETURN rule for PROTOCOL (and destination PORT) in the instance's wired inbound chain."""
+    instance = _instance(facts)
+    what = f"{protocol}" + (f" port {port}" if port is not None else "")
+    expected = (
+        f"-A <inbound chain> -p {protocol}"
+        + (f" -m {protocol} --dport {port}" if port is not None else "")
+        + " -j RETURN"
+    )
+    if instance is None:
+        return failed(no_instance(facts), expected)
+    see = instance_chain_see(facts, instance)
+    if not instance.chain_in_wired:
+        return failed(
+            f"{instance.chain_in} is not the chain sg-chain sends {instance.tap}'s traffic to, "
+            "so no rule in it applies",
+            expected,
+            see,
+        )
+    rules = facts.root.rules.rules("filter", instance.chain_in)
+    effective = _effective(rules)
+    allowing = [rule for rule in effective if _allows(rule, protocol.lower(), port)]
+    if allowing:
+        return passed(rule_lines(allowing), see, expected)
+    stray = _elsewhere(facts, instance, protocol.lower(), port)
+    evidence = f"no rule allowing {what} in {instance.chain_in}; its rules:\n" + rule_lines(rules)
+    if stray:
+        evidence += "\n(a matching rule in another chain does not apply to this instance:\n"
+        evidence += rule_lines(stray) + ")"
+    return failed(evidence, expected, see)
+
+
+def _allows(rule: Rule, protocol: str, port: int | None) -> bool:
+    if rule.target not in ALLOW or rule.negations or rule.match_sets:
+        return False
+    if rule.states and "NEW" not in rule.states:
+        return False
+    if rule.sports is not None:  # e.g. the DHCP reply rule (--sport 67)
+        return False
+    proto = rule.protocol
+    if proto not in (None, "all", protocol):
+        return False
+    if protocol == "icmp":
+        icmp_type = rule.value("--icmp-type")
+        return icmp_type is None or icmp_type in ECHO_REQUEST
+    return port is None or rule.covers_dport(port)
+
+
+def _elsewhere(facts: Facts, instance: Instance, protocol: str, port: int | None) -> list[Rule]:
+    return [
+        rule
+        for rule in facts.root.rules.rules("filter")
+        if rule.chain != instance.chain_in
+        and rule.protocol == protocol
+        and _allows(rule, protocol, port)
+    ]
+
+
+@check("sg_stateful")
+def sg_stateful(facts: Facts) -> Outcome:
+    """INVALID DROP, RELATED,ESTABLISHED RETURN and the jump to sg-fallback in the wired chain."""
+    instance = _instance(facts)
+    expected = (
+        "-m state --state INVALID -j DROP; -m state --state RELATED,ESTABLISHED -j RETURN; "
+        "-j neutron-openvswi-sg-fallback (conntrack --ctstate accepted too)"
+    )
+    if instance is None:
+        return failed(no_instance(facts), expected)
+    see = instance_chain_see(facts, instance)
+    if not instance.chain_in_wired:
+        return failed(f"{instance.chain_in} is not wired to {instance.tap}", expected, see)
+    rules = facts.root.rules.rules("filter", instance.chain_in)
+    invalid = [r for r in rules if r.target == "DROP" and r.states == {"INVALID"}]
+    related = [r for r in rules if r.target in ALLOW and {"RELATED", "ESTABLISHED"} <= r.states]
+    fallback = [r for r in rules if (r.target or "").endswith("-sg-fallback")]
+    missing = [
+        name
+        for name, found in (
+            ("INVALID DROP", invalid),
+            ("RELATED,ESTABLISHED RETURN", related),
+            ("jump to sg-fallback", fallback),
+        )
+        if not found
+    ]
+    if missing:
+        return failed(
+            f"missing in {instance.chain_in}: {', '.join(missing)}; its rules:\n"
+            + rule_lines(rules),
+            expected,
+            see,
+        )
+    return passed(rule_lines([*invalid, *related, *fallback]), see, expected)
+
+
+@check("sg_wiring")
+def sg_wiring(facts: Facts) -> Outcome:
+    """sg-chain jumps to the inbound chain for the instance's tap (--physdev-out), and FORWARD
+    reaches sg-chain, so the rules really apply to the instance."""
+    instance = _instance(facts)
+    expected = (
+        "-A neutron-openvswi-sg-chain -m physdev --physdev-out <tap> --physdev-is-bridged "
+        "-j <inbound chain>, reached from FORWARD"
+    )
+    see = facts.root.iptables("-S neutron-openvswi-sg-chain")
+    if instance is None:
+        return failed(no_instance(facts), expected, see)
+    rule = instance.wiring_rule
+    if rule is None:
+        jumps = [r for r in facts.root.rules.rules("filter") if r.chain.endswith("-sg-chain")]
+        return failed(
+            f"no rule in sg-chain sends {instance.tap}'s traffic (--physdev-out) to a chain; "
+            "sg-chain holds:\n" + rule_lines(jumps),
+            expected,
+            see,
+        )
+    reached = facts.root.rules.reachable("filter", "FORWARD")
+    if rule.chain not in reached:
+        return failed(
+            f"{rule.line}\nbut FORWARD never reaches {rule.chain}",
+            expected,
+            facts.root.iptables("-S FORWARD"),
+        )
+    return passed(rule.line, see, expected)
