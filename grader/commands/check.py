@@ -64,10 +64,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_exercises_option(parser)
     parser.add_argument(
         "--only",
-        nargs="+",
-        action="extend",
-        metavar="ID",
-        help="grade only these exercises or checks (ids from `labgrade list`; `sg` = sg.*)",
+        action="append",
+        metavar="ID[,ID...]",
+        help=(
+            "grade only these exercises or checks (ids from `labgrade list`; `sg` = sg.*); "
+            "repeat it or separate ids with commas"
+        ),
     )
     output = parser.add_argument_group("output")
     output.add_argument(
@@ -143,6 +145,8 @@ def exit_code(result: HostResult, min_score: float | None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.only:
+        args.only = [name.strip() for item in args.only for name in item.split(",") if name.strip()]
     exercises = load_exercises(args.exercises)
     selection = exercises.select(args.only)  # an unknown --only id is a usage error
     if args.snapshot:

@@ -46,6 +46,8 @@ def closed_loopback_port() -> int:
         (("pass", "fail"), ("--min-score", "10"), EXIT_OK),
         (("pass", "fail"), ("--min-score", "15"), EXIT_NOT_PASSING),
         (("pass", "fail"), ("--only", "one.c0"), EXIT_OK),
+        (("pass", "fail", "pass"), ("--only", "one.c0,one.c2"), EXIT_OK),
+        (("pass", "fail", "pass"), ("--only", "one.c0", "--only", "one.c1"), EXIT_NOT_PASSING),
     ],
 )
 def test_check_exit_codes(tmp_path, snapshot, capsys, statuses, extra, code) -> None:
