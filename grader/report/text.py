@@ -44,17 +44,17 @@ def _block(label: str, text: str) -> list[str]:
 def _check_lines(check: CheckResult, paint: _Painter) -> list[str]:
     points = f"{number(check.points)}/{number(check.max_points)}"
     title = escape_unsafe(check.title)
-    room = WIDTH - 8 - len(points)
+    room = WIDTH - 9 - len(points)
     if len(title) > room:
         title = title[: room - 3] + "..."
-    lines = [f"  {paint(check.status, MARKS[check.status])}  {title:<{room}}{points}"]
+    lines = [f"  {paint(check.status, MARKS[check.status])}  {title:<{room}} {points}"]
     if check.status != "pass":
         if check.evidence:
             lines += _block("found:" if check.status == "fail" else "why:", check.evidence)
         if check.expected:
             lines += _block("expected:", check.expected)
         if check.hint and check.status != "skip":
-            lines += _block("hint:", check.hint)
+            lines += _block("hint:", "\n".join(textwrap.wrap(check.hint, WIDTH - 18)))
         if check.see:
             lines += _block("see:", check.see)
     return lines
