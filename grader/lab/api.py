@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -29,6 +29,7 @@ __all__ = [
     "ssh_config_text",
     "status",
     "up",
+    "up_scenarios",
     "write_ssh_config",
 ]
 
@@ -77,14 +78,41 @@ def up(
     scenarios_file: Path | str | None = None,
     progress: Progress = _quiet,
 ) -> list[LabHost]:
-    """Build the named hosts in parallel; refuse names already in use. All or nothing."""
-    names = [plan.check_name(n) for n in names]
+    """Build the named hosts, all in `scenario`, in parallel. See `up_scenarios`."""
+    return up_scenarios(
+        {plan.check_name(n): scenario for n in _unique(names)},
+        release=release,
+        jobs=jobs,
+        scenarios_file=scenarios_file,
+        progress=progress,
+    )
+
+
+def _unique(names: Iterable[str]) -> list[str]:
+    names = list(names)
     if len(set(names)) != len(names):
         raise LabError("the same host name was given twice")
+    return names
+
+
+def up_scenarios(
+    hosts: Mapping[str, str],
+    release: str = formats.DEFAULT_RELEASE,
+    jobs: int = DEFAULT_JOBS,
+    scenarios_file: Path | str | None = None,
+    progress: Progress = _quiet,
+) -> list[LabHost]:
+    """Build hosts {name: scenario} in parallel (`jobs` at a time); refuse names in use.
+
+    All or nothing: if one host fails, every host of this call is torn down and the first
+    error is raised (LabError for the expected failures).
+    """
+    names = [plan.check_name(n) for n in hosts]
     if not names:
         raise LabError("no host to bring up")
     preflight.check_all()
-    chosen = scenarios.get_scenario(scenario, scenarios_file)
+    known = scenarios.load_scenarios(scenarios_file)
+    chosen = {n: scenarios.pick(known, hosts[n]) for n in names}
     profile = formats.get_release(release)
     with state.locked():
         existing = {h.name for h in state.load_all()}
@@ -99,7 +127,7 @@ def up(
 
         def one(name: str) -> None:
             try:
-                host = build_host(name, chosen, profile, key)
+                host = build_host(name, chosen[name], profile, key)
             except BaseException as error:
                 errors.append((name, error))
                 progress(f"{name}: failed: {error}")

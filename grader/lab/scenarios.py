@@ -78,7 +78,10 @@ def load_scenarios(path: Path | str | None = None) -> dict[str, Scenario]:
 
 
 def get_scenario(name: str, path: Path | str | None = None) -> Scenario:
-    scenarios = load_scenarios(path)
+    return pick(load_scenarios(path), name)
+
+
+def pick(scenarios: dict[str, Scenario], name: str) -> Scenario:
     if name not in scenarios:
         known = ", ".join(sorted(scenarios))
         raise LabError(f"unknown scenario '{name}' (known: {known})")
