@@ -85,6 +85,7 @@ def _backend_kwargs(spec: str, options: ConnectOptions) -> dict[str, Any]:
         kwargs["ssh_extra_args"] = extra
     if scheme == "ansible":
         kwargs["ssh_config"] = options.ssh_config
+        kwargs["ssh_identity_file"] = options.ssh_identity_file
     return {k: v for k, v in kwargs.items() if v is not None}
 
 
@@ -110,6 +111,7 @@ def run_on_host(spec: str, command: str, options: ConnectOptions) -> tuple[str, 
     """Run COMMAND on SPEC as one remote command; return (stdout, remote commands run)."""
     name = host_name(spec)
     with open_host(spec, options) as host:
+        counter = _count_runs(host.backend)
         try:
             result = host.run(wrap_command(command, options))
         except Exception as error:
@@ -122,7 +124,20 @@ def run_on_host(spec: str, command: str, options: ConnectOptions) -> tuple[str, 
         raise HostError(problem)
     if len(stdout) > MAX_OUTPUT:
         raise HostError(f"{name} returned more than {MAX_OUTPUT} bytes; refusing it")
-    return stdout.decode("utf-8", "replace"), 1
+    return stdout.decode("utf-8", "replace"), counter[0]
+
+
+def _count_runs(backend: Any) -> list[int]:
+    """Count the commands BACKEND runs from now on (in a one-item list)."""
+    counter = [0]
+    run = backend.run
+
+    def counting_run(*args: Any, **kwargs: Any) -> Any:
+        counter[0] += 1
+        return run(*args, **kwargs)
+
+    backend.run = counting_run
+    return counter
 
 
 def _last_line(text: str) -> str:

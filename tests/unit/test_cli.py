@@ -178,3 +178,9 @@ def test_bad_option_value_is_a_usage_error(capsys) -> None:
     with pytest.raises(SystemExit) as caught:
         main(["check", "--format", "xml"])
     assert caught.value.code == EXIT_USAGE
+
+
+@pytest.mark.skipif(not (REPO / "exercises.yaml").is_file(), reason="no exercises.yaml yet")
+def test_the_shipped_exercises_file_validates(capsys) -> None:
+    assert main(["validate"]) == EXIT_OK
+    assert "100 points by default" in capsys.readouterr().out
