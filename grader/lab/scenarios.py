@@ -151,10 +151,11 @@ class _Validator:
             values[key] = value
         if "description" not in values:
             raise self.fail(node, "description", f"missing in scenario '{name}'")
-        scenario = Scenario(name=name, **values)
-        if scenario.floating_ip and not scenario.instance:
-            raise self.fail(node, "floating_ip", "a floating IP needs instance: true")
-        return scenario
+        if values.get("instance") is False:
+            if values.get("floating_ip") is True:
+                raise self.fail(node, "floating_ip", "a floating IP needs instance: true")
+            values["floating_ip"] = False  # no instance: no floating IP either (the default)
+        return Scenario(name=name, **values)
 
     def rules(self, node: yaml.Node) -> tuple[Rule, ...]:
         if not isinstance(node, yaml.SequenceNode):
