@@ -35,10 +35,9 @@ def parse_listeners(text: str) -> list[Listener]:
         elif words[0].startswith("tcp") and "LISTEN" in words and len(words) >= 4:  # netstat
             endpoint = words[3]
             process = pid = None
-            if words[-1] != "LISTEN":
-                user = _NETSTAT_USER.match(words[-1])
-                if user:
-                    pid, process = int(user.group(1)), user.group(2)
+            user = _NETSTAT_USER.match(" ".join(words[words.index("LISTEN") + 1 :]))
+            if user:
+                pid, process = int(user.group(1)), user.group(2)
         else:
             continue
         address, _, port = endpoint.rpartition(":")

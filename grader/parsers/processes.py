@@ -25,6 +25,8 @@ class Process:
         argv = self.argv
         if not argv:
             return ""
+        if argv[0].startswith("["):  # a kernel thread, e.g. [kworker/0:1]
+            return argv[0]
         program = os.path.basename(argv[0])
         # interpreters: "python3 /usr/bin/neutron-ns-metadata-proxy ..." -> the script
         if program.startswith(("python", "perl")) and len(argv) > 1:
