@@ -413,6 +413,7 @@ def haproxy_config(plan: Plan, release: Release, pid_file: str) -> str:
             "global",
             f"    pidfile {pid_file}",
             "    maxconn 64",
+            "    nbthread 1",
             "    daemon",
             "defaults",
             "    mode http",
