@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from checks._common import agents_only, lines, rule_lines, rules_or_error
 from checks._registry import check
-from grader.facts import Facts, NatRule, Router
+from grader.facts import HYBRID, Facts, NatRule, Router
 from grader.facts.router import reach
 from grader.outcome import Outcome, failed, passed
 
@@ -123,11 +123,13 @@ def nat_pair(facts: Facts) -> Outcome:
             problems.append(
                 f"{dnat.fixed} is not the instance's IP ({', '.join(instance.fixed_ips)})"
             )
-        elif not instance.fixed_ips:
+        elif not instance.fixed_ips and facts.backend == HYBRID:
             problems.append("the instance's fixed IP is unknown (no anti-spoofing rules)")
         if not problems and pair is not None:
             qg = next(a for a in router.floating if a.address == dnat.floating)
             evidence = rule_lines([dnat.rule, pair.rule]) + "\n" + qg.line
+            if instance and not instance.fixed_ips:
+                evidence += "\n(the instance's fixed IP cannot be read from iptables here)"
             return passed(evidence, _see(router), expected)
         tried.append(f"{dnat.rule.line}\n  -> " + "; ".join(problems))
     if not tried:

@@ -12,8 +12,8 @@ from grader.facts.model import Instance
 from grader.facts.namespace import NamespaceView
 from grader.parsers.iptables_save import Rule, Ruleset
 
-DEVICE = re.compile(r"^(tap|qbr|qvb|qvo)([0-9A-Za-z][0-9A-Za-z-]{9,10})$")
-PORT_CHAIN = re.compile(r"^(neutron-[a-z0-9-]{1,9}[a-z0-9])-([ios])([0-9A-Za-z][0-9A-Za-z-]{9})$")
+DEVICE = re.compile(r"^(tap|qbr|qvb|qvo)([0-9a-fA-F][0-9a-fA-F-]{9,10})$")
+PORT_CHAIN = re.compile(r"^(neutron-[a-z0-9-]{1,9}[a-z0-9])-([ios])([0-9a-fA-F][0-9a-fA-F-]{9})$")
 DEFAULT_PREFIX = "neutron-openvswi"
 
 

@@ -1,0 +1,77 @@
+"""Discovery on recorded snapshots: nothing is configured, everything is found."""
+
+from __future__ import annotations
+
+from grading import facts_of, snapshot
+
+from grader.facts import HYBRID, NATIVE, OVN, UNKNOWN, build_facts
+from grader.snapshot import Snapshot
+
+
+def test_complete_host_discovery():
+    facts = facts_of("complete")
+    assert facts.backend == HYBRID and facts.backend_problem is None
+    instance = facts.instance
+    assert instance.tap == "tapa1b2c3d4-e5" and instance.bridge == "qbra1b2c3d4-e5"
+    assert instance.chain_in == "neutron-openvswi-ia1b2c3d4-e" and instance.chain_in_wired
+    assert instance.fixed_ips == ("10.0.0.12",) and instance.floating_ip == "172.24.4.229"
+    assert facts.router.ns == "qrouter-9e5f2802-2462-4f5c-a95b-c60b99744451"
+    assert facts.router.gateway.cidr == "172.24.4.181/24"
+    assert [a.address for a in facts.router.floating] == ["172.24.4.229"]
+    assert facts.dhcp.taps == ("tap4f0c1d2e-3b",)
+    assert facts.dnsmasq[0].netns == facts.dhcp.ns
+    assert facts.discovered["floating IP"] == "172.24.4.229"
+    assert facts.discovered["rules source"] == "iptables"
+
+
+def test_several_instances_grade_the_one_with_the_floating_ip():
+    facts = facts_of("several-instances")
+    assert facts.instance.tap == "tapa1b2c3d4-e5"
+    assert [i.tap for i in facts.other_instances] == ["tap0c8d9e0f-a1"]
+    assert facts.other_instances[0].fixed_ips == ("10.0.0.17",)
+    assert facts.discovered["other instances"] == "tap0c8d9e0f-a1"
+
+
+def test_icehouse_fixed_ip_from_anti_spoofing_chain():
+    facts = facts_of("icehouse")
+    assert facts.instance.fixed_ips == ("10.0.0.12",)
+    assert facts.dnsmasq[0].interfaces == ("tap4f0c1d2e-3b",)
+
+
+def test_rules_read_from_where_they_are():
+    assert facts_of("legacy-split").root.rules_tool == "iptables-legacy"
+    assert "iptables-legacy-save" in facts_of("legacy-split").discovered["rules note"]
+    assert facts_of("2024.1-conntrack-nft").root.rules_tool == "iptables-nft"
+    router = facts_of("complete").router
+    assert router.view.rules_tool == "iptables-legacy"  # identical to iptables-save there
+
+
+def test_backends():
+    ovn = facts_of("ovn")
+    assert ovn.backend == OVN and "Q_AGENT=openvswitch" in ovn.backend_problem
+    assert "firewall_driver = iptables_hybrid" in ovn.backend_problem
+    native = facts_of("native-firewall")
+    assert native.backend == NATIVE and "native" in native.backend_problem
+    assert facts_of("fresh").backend == HYBRID
+
+
+def test_empty_host_is_unknown_not_a_crash():
+    facts = build_facts(Snapshot.from_json('{"format": "labgrade-snapshot/1", "records": []}'))
+    assert facts.backend == UNKNOWN and facts.backend_problem
+    assert facts.instance is None and facts.router is None and facts.dhcp is None
+    assert facts.root.rules_error
+
+
+def test_hostile_junk_is_tolerated_and_reported():
+    facts = facts_of("hostile-junk")
+    assert facts.instance.tap == "tapa1b2c3d4-e5"
+    assert "qrouter-x;touch pwned" in facts.discovered["gather problems"]
+
+
+def test_not_root_is_reported():
+    doc = snapshot("complete").to_dict()
+    for record in doc["records"]:
+        if record["key"] == "id_u":
+            record["out"] = "1000\n"
+    facts = build_facts(Snapshot.from_dict(doc))
+    assert "not root" in facts.discovered["gather problems"]

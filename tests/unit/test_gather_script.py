@@ -1,0 +1,143 @@
+"""Run grader/gather.sh itself: valid JSON on any host, hostile names never executed."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from grader.gather import gather_command, parse_gather_output
+
+SCRIPT = Path(__file__).resolve().parents[2] / "grader" / "gather.sh"
+
+
+def run(*args: str, env: dict | None = None, cwd: str | None = None) -> dict:
+    done = subprocess.run(
+        ["sh", str(SCRIPT), *args], capture_output=True, timeout=60, env=env, cwd=cwd
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.decode("utf-8", errors="replace"))
+
+
+def test_script_is_valid_posix_sh():
+    for shell in ("sh", "dash", "bash"):
+        if shutil.which(shell):
+            subprocess.run([shell, "-n", str(SCRIPT)], check=True)
+
+
+def test_shipped_collect_script_is_the_gather_script():
+    collect = SCRIPT.parents[1] / "scripts" / "labgrade-collect.sh"
+    assert collect.resolve() == SCRIPT.resolve()
+
+
+def test_local_run_gives_a_valid_snapshot(tmp_path):
+    data = tmp_path / "bytes.bin"
+    data.write_bytes(b'a\\b"c\x01\x00d\te\x7ff\r\n\xc3\xa9 \xff %s\n')
+    doc = run(f"cat {data}", "exit 3", "echo out; echo err >&2")
+    assert doc["format"] == "labgrade-snapshot/1" and doc["complete"] is True
+    keys = {r["key"] for r in doc["records"]}
+    assert {"hostname", "id_u", "link", "addr", "route", "processes", "netns_list"} <= keys
+    extras = [r for r in doc["records"] if r["key"] == "extra"]
+    assert extras[0]["out"] == 'a\\b"c\x01d\te\x7ff\r\né \ufffd %s\n'  # NUL stripped
+    assert extras[1]["rc"] == 3
+    assert (extras[2]["out"], extras[2]["err"]) == ("out\n", "err\n")
+
+
+def test_missing_commands_give_rc_127(tmp_path):
+    # a PATH without ovs-vsctl and friends: only the basic tools
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in (
+        "awk",
+        "tr",
+        "dd",
+        "wc",
+        "mktemp",
+        "rm",
+        "cp",
+        "mv",
+        "cat",
+        "grep",
+        "id",
+        "ps",
+        "hostname",
+    ):
+        found = shutil.which(tool)
+        if found:
+            (bin_dir / tool).symlink_to(found)
+    env = {"PATH": str(bin_dir)}
+    done = subprocess.run(["/bin/sh", str(SCRIPT)], capture_output=True, timeout=60, env=env)
+    # the script appends the standard directories to PATH, so look at what it could not find
+    doc = json.loads(done.stdout.decode("utf-8", errors="replace"))
+    assert doc["complete"] is True
+    for record in doc["records"]:
+        if record["rc"] == 127:
+            assert "not found" in record["err"] or record["err"] == ""
+    assert any(
+        r["key"] == "ovn_nb_show" and r["rc"] == 127 for r in doc["records"]
+    ) or shutil.which("ovn-nbctl")
+
+
+def test_output_is_capped():
+    env = {**os.environ, "LABGRADE_CAP": "65536", "LABGRADE_TOTAL_CAP": "200000"}
+    doc = run("head -c 300000 /dev/zero | tr '\\000' x", "echo after", env=env)
+    big, after = [r for r in doc["records"] if r["key"] == "extra"]
+    assert big["truncated"] is True and len(big["out"]) <= 65536 + 1
+    assert doc["total_bytes"] <= 200000
+    assert after["command"] == "echo after\n"
+
+
+def test_gather_command_runs_through_a_shell():
+    done = subprocess.run(
+        gather_command(["echo 'quoted; $(not run)'"]), shell=True, capture_output=True, timeout=60
+    )
+    snap = parse_gather_output(done.stdout, "local")
+    assert snap.extra("echo 'quoted; $(not run)'").out == "quoted; $(not run)\n"
+
+
+def _can_unshare() -> bool:
+    if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("ip"):
+        return False
+    probe = subprocess.run(["unshare", "--net", "--mount", "true"], capture_output=True)
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(not _can_unshare(), reason="needs root and unshare --net --mount")
+def test_hostile_namespace_names_are_skipped_not_run(tmp_path):
+    """In a throwaway network+mount namespace (nothing is left behind on the host)."""
+    setup = r"""
+set -e
+mount --make-rprivate /
+mkdir -p /run/netns
+mount -t tmpfs labgrade-test /run/netns
+ip netns add 'qrouter-x;touch pwned'
+ip netns add 'qdhcp-$(touch pwned2)'
+ip netns add 'qrouter-a b'
+ip netns add 'other-ns'
+ip netns add 'qdhcp-ok.1_2'
+ip netns exec qdhcp-ok.1_2 ip link set lo up
+ip netns set qdhcp-ok.1_2 7
+exec sh "$0"
+"""
+    done = subprocess.run(
+        ["unshare", "--net", "--mount", "sh", "-c", setup, str(SCRIPT)],
+        capture_output=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing touched
+    snap = parse_gather_output(done.stdout, "unshare")
+    assert snap.namespaces() == ["qdhcp-ok.1_2"]
+    assert set(snap.skipped_namespaces()) == {
+        "qrouter-x;touch pwned",
+        "qdhcp-$(touch pwned2)",
+        "qrouter-a b",
+        "other-ns",
+    }
+    assert "127.0.0.1/8" in snap.ns("qdhcp-ok.1_2", "addr").out
+    assert snap.root("netns_pids", "qdhcp-ok.1_2").rc == 0

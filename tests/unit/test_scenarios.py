@@ -1,0 +1,126 @@
+"""Each check's status on whole recorded snapshots (tests/data/snapshots, see make_snapshots.py)."""
+
+from __future__ import annotations
+
+import pytest
+from grading import grade, rubric, statuses
+
+ALL = [c["id"] for e in rubric() if e.get("default", True) for c in e["checks"]]
+INSTANCE = {"devices.instance-tap", "devices.hybrid-plug", "devices.ovs-ports"}
+INSTANCE |= {c for c in ALL if c.startswith("sg.")}
+FLOATING = {"routing.floating-ip", "nat.dnat", "nat.snat", "nat.pair"}
+
+
+def not_passing(name: str) -> dict[str, str]:
+    return {k: v for k, v in statuses(name).items() if v != "pass"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "complete",
+        "icehouse",
+        "kilo",
+        "pike",
+        "queens",
+        "stein",
+        "2024.1-conntrack-nft",
+        "legacy-split",
+        "several-instances",
+        "hostile-junk",
+    ],
+)
+def test_complete_hosts_of_every_release_pass_everything(name):
+    assert not_passing(name) == {}
+
+
+@pytest.mark.parametrize(
+    ("name", "failing"),
+    [
+        ("no-ssh-rule", {"sg.ssh"}),
+        ("no-icmp-rule", {"sg.icmp"}),
+        ("dhcp-down", {"dhcp.dnsmasq"}),
+        ("no-metadata", {"nat.metadata-redirect", "nat.metadata-proxy"}),
+        ("pasted-rule-in-stray-chain", {"sg.ssh"}),
+    ],
+)
+def test_one_thing_missing_fails_only_its_checks(name, failing):
+    assert not_passing(name) == dict.fromkeys(failing, "fail")
+
+
+def test_no_floating_ip():
+    result = not_passing("no-floating-ip")
+    assert result["routing.floating-ip"] == "fail"
+    assert set(result) == FLOATING
+    assert all(result[c] in ("fail", "skip") for c in FLOATING)
+
+
+@pytest.mark.parametrize("name", ["fresh", "cleaned-up"])
+def test_fresh_host_fails_or_skips_instance_checks_with_reasons(name):
+    results = grade(__import__("grading").facts_of(name))
+    bad = {k for k, v in results.items() if v.status != "pass"}
+    assert bad <= INSTANCE | FLOATING
+    for check_id in bad:
+        assert results[check_id].status in ("fail", "skip")
+        assert results[check_id].evidence  # a reason every time
+    for check_id in (
+        "namespaces.qdhcp",
+        "namespaces.qrouter",
+        "devices.ovs-bridges",
+        "dhcp.tap",
+        "dhcp.dnsmasq",
+        "routing.interfaces",
+        "routing.default-route",
+        "nat.metadata-redirect",
+        "nat.metadata-proxy",
+    ):
+        assert results[check_id].status == "pass", check_id
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("cleaned-up", {"cleanup.instance": "pass", "cleanup.floating-ip": "pass"}),
+        ("complete", {"cleanup.instance": "fail", "cleanup.floating-ip": "fail"}),
+        ("stale-floating-ip", {"cleanup.instance": "pass", "cleanup.floating-ip": "fail"}),
+    ],
+)
+def test_cleanup(name, expected):
+    assert statuses(name, only="cleanup") == expected
+
+
+def test_ovn_checks_that_cannot_apply_are_errors_never_fails():
+    result = statuses("ovn")
+    assert "fail" not in result.values()
+    for check_id in ("devices.hybrid-plug", "namespaces.qdhcp", "namespaces.qrouter", "sg.chain"):
+        assert result[check_id] == "error"
+    assert result["devices.instance-tap"] == "pass"
+    assert result["devices.ovs-bridges"] == "pass"
+
+
+def test_native_firewall_errors_on_hybrid_only_checks():
+    result = not_passing("native-firewall")
+    assert result["devices.hybrid-plug"] == "error" and result["sg.chain"] == "error"
+    assert "fail" not in result.values()
+    assert statuses("native-firewall")["devices.ovs-ports"] == "pass"  # tap directly on br-int
+
+
+def test_evidence_teaches():
+    results = grade(__import__("grading").facts_of("no-ssh-rule"))
+    ssh = results["sg.ssh"]
+    assert "no rule allowing tcp port 22 in neutron-openvswi-ia1b2c3d4-e" in ssh.evidence
+    assert "-p icmp -j RETURN" in ssh.evidence  # the chain's rules are shown
+    assert ssh.see == "sudo iptables -S neutron-openvswi-ia1b2c3d4-e"
+    assert "--dport 22" in ssh.expected
+    dnat = grade(__import__("grading").facts_of("complete"))["nat.dnat"]
+    assert dnat.see.startswith("sudo ip netns exec qrouter-9e5f2802-2462-4f5c-a95b-c60b99744451 ")
+    assert (
+        "-A neutron-l3-agent-PREROUTING -d 172.24.4.229/32 -j DNAT --to-destination 10.0.0.12"
+        in dnat.evidence
+    )
+
+
+def test_stray_chain_rule_is_named_but_does_not_score():
+    ssh = grade(__import__("grading").facts_of("pasted-rule-in-stray-chain"))["sg.ssh"]
+    assert ssh.status == "fail"
+    assert "neutron-openvswi-ideadbeef-0 -p tcp -m tcp --dport 22 -j RETURN" in ssh.evidence
