@@ -109,6 +109,15 @@ def kill(ns: Namespaces, timeout: float = 10.0) -> None:
             process.wait(timeout)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and (
-        (ns.init_pid and alive(ns.init_pid)) or alive(ns.unshare_pid)
+        (ns.init_pid and alive(ns.init_pid)) or _is_unshare(ns.unshare_pid)
     ):
         time.sleep(0.01)
+
+
+def _is_unshare(pid: int) -> bool:
+    """True while `pid` is a live `unshare` process (not a zombie, not a reused PID)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return cmdline.startswith(b"unshare\0") and alive(pid)
