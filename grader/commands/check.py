@@ -5,23 +5,20 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from typing import Any
 
-from grader.commands.hosts import gather_snapshot, resolved_target
+from grader.commands.hosts import resolved_target
 from grader.commands.options import add_exercises_option, add_target_options, write_output
-from grader.engine import grade
 from grader.errors import (
     EXIT_HOST,
     EXIT_NOT_PASSING,
     EXIT_OK,
-    HostError,
-    InputFileError,
     LabgradeError,
 )
-from grader.model import Exercises, Selection, extra_commands, load_exercises
+from grader.grading import grade_snapshot, grade_target
+from grader.model import Exercises, load_exercises
 from grader.report import render_json, render_junit, render_text
 from grader.report.text import use_color
-from grader.result import HostResult, host_error
+from grader.result import HostResult
 from grader.snapshot import MAX_SNAPSHOT_BYTES, Snapshot
 from grader.yamlfile import read_bounded
 
@@ -89,51 +86,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def build_facts(snapshot: Snapshot) -> Any:
-    from grader.facts import build_facts as build  # FACTS' module: imported when first needed
-
-    return build(snapshot)
-
-
 def grade_snapshot_file(path: str, exercises: Exercises, only: list[str] | None) -> HostResult:
     started = time.monotonic()
     snapshot = Snapshot.from_json(read_bounded(path, MAX_SNAPSHOT_BYTES), source=path)
     target = str(snapshot.meta.get("target") or path)
-    try:
-        facts = build_facts(snapshot)
-    except InputFileError:
-        raise
-    except Exception as error:
-        return host_error(target, f"cannot read the snapshot's facts: {_why(error)}")
-    return grade(exercises, facts, only, target=target, remote_commands=0, started=started)
+    return grade_snapshot(snapshot, exercises, only, target, started=started)
 
 
-def grade_host(args: argparse.Namespace, exercises: Exercises, selection: Selection) -> HostResult:
-    started = time.monotonic()
+def grade_host(args: argparse.Namespace, exercises: Exercises) -> HostResult:
     with resolved_target(args) as (spec, options):
-        max_score = sum(e.max_points for e in selection.exercises)
-        try:
-            snapshot, remote_commands = gather_snapshot(
-                spec, extra_commands(selection.to_run), options
-            )
-            facts = build_facts(snapshot)
-        except HostError as error:
-            return host_error(spec, str(error), max_score, duration=time.monotonic() - started)
-        except Exception as error:
-            reason = f"cannot read what the host returned: {_why(error)}"
-            return host_error(spec, reason, max_score, duration=time.monotonic() - started)
-        return grade(
-            exercises,
-            facts,
-            args.only,
-            target=spec,
-            remote_commands=remote_commands,
-            started=started,
-        )
-
-
-def _why(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"
+        return grade_target(spec, options, exercises, args.only)[0]
 
 
 def exit_code(result: HostResult, min_score: float | None) -> int:
@@ -148,13 +110,13 @@ def run(args: argparse.Namespace) -> int:
     if args.only:
         args.only = [name.strip() for item in args.only for name in item.split(",") if name.strip()]
     exercises = load_exercises(args.exercises)
-    selection = exercises.select(args.only)  # an unknown --only id is a usage error
+    exercises.select(args.only)  # an unknown --only id is a usage error
     if args.snapshot:
         if args.target or args.lab:
             raise LabgradeError("give a TARGET or --snapshot FILE, not both")
         result = grade_snapshot_file(args.snapshot, exercises, args.only)
     else:
-        result = grade_host(args, exercises, selection)
+        result = grade_host(args, exercises)
     if args.json:
         write_output(args.json, render_json(result))
     if args.junit:

@@ -1,6 +1,6 @@
 """JUnit XML for CI: one testsuite per host, one testcase per check.
 
-classname = "<host>.<exercise>", name = the check id; a failure's message is the hint and its
+classname = "<host>.<exercise>" (or "<student>.<exercise>" when names are given), name = the check id; a failure's message is the hint and its
 text the evidence (with what was expected and the command to look); skip and error are
 reported as such. A host that could not be graded is one errored testcase, "<host>.labgrade"
 / "gather". Control characters that XML cannot carry are removed.
@@ -60,8 +60,8 @@ def _testcase(host: str, exercise_id: str, check: CheckResult) -> TestCase:
     return case
 
 
-def _testsuite(result: HostResult) -> TestSuite:
-    host = strip_unsafe(host_label(result.target))
+def _testsuite(result: HostResult, name: str | None = None) -> TestSuite:
+    host = strip_unsafe(name or host_label(result.target))
     if result.status == "error":
         case = TestCase(name="gather", classname=f"{host}.labgrade", elapsed_sec=result.duration)
         case.add_error_info(message=_first_line(result.error or "could not grade"))
@@ -77,5 +77,8 @@ def _testsuite(result: HostResult) -> TestSuite:
     return TestSuite(name=host, test_cases=cases, properties=properties)
 
 
-def render_junit(results: Sequence[HostResult]) -> str:
-    return to_xml_report_string([_testsuite(r) for r in results], prettyprint=True)
+def render_junit(results: Sequence[HostResult], names: Sequence[str] | None = None) -> str:
+    """One testsuite per result, named NAMES[i] (a student id) or else after its host."""
+    labels = list(names) if names is not None else [None] * len(results)
+    suites = [_testsuite(r, n) for r, n in zip(results, labels, strict=True)]
+    return to_xml_report_string(suites, prettyprint=True)

@@ -1,0 +1,89 @@
+"""Grade one host or one snapshot into a HostResult: the steps `check`, `batch` and `regrade` share.
+
+    result, snapshot = grade_target("ssh://lab-1", options, exercises, only=["sg"])
+    result = grade_snapshot(snapshot, exercises, only=None, target="ssh://lab-1")
+
+A host that cannot be gathered, or whose output cannot be read, becomes an `error` result with
+the reason in words; nothing is raised for it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from grader.commands.hosts import gather_snapshot
+from grader.connect import ConnectOptions
+from grader.engine import grade
+from grader.errors import HostError, InputFileError
+from grader.model import Exercises, extra_commands
+from grader.result import HostResult, host_error
+from grader.snapshot import Snapshot
+
+
+def build_facts(snapshot: Snapshot) -> Any:
+    from grader.facts import build_facts as build  # FACTS' module: imported when first needed
+
+    return build(snapshot)
+
+
+def why(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+def grade_snapshot(
+    snapshot: Snapshot,
+    exercises: Exercises,
+    only: Sequence[str] | None,
+    target: str,
+    *,
+    remote_commands: int = 0,
+    started: float | None = None,
+    unreadable: str = "cannot read the snapshot's facts",
+) -> HostResult:
+    """Grade SNAPSHOT; facts that cannot be built make an `error` result (UNREADABLE: why)."""
+    started = time.monotonic() if started is None else started
+    try:
+        facts = build_facts(snapshot)
+    except InputFileError:
+        raise
+    except Exception as error:
+        max_score = sum(e.max_points for e in exercises.select(only).exercises)
+        duration = time.monotonic() - started
+        return host_error(target, f"{unreadable}: {why(error)}", max_score, duration=duration)
+    return grade(
+        exercises,
+        facts,
+        only,
+        target=target,
+        remote_commands=remote_commands,
+        started=started,
+    )
+
+
+def grade_target(
+    spec: str,
+    options: ConnectOptions,
+    exercises: Exercises,
+    only: Sequence[str] | None,
+) -> tuple[HostResult, Snapshot | None]:
+    """Gather SPEC in one remote command and grade it: (result, snapshot or None on error)."""
+    started = time.monotonic()
+    selection = exercises.select(only)
+    try:
+        snapshot, remote_commands = gather_snapshot(spec, extra_commands(selection.to_run), options)
+    except Exception as error:
+        reason = str(error) if isinstance(error, HostError) else why(error)
+        max_score = sum(e.max_points for e in selection.exercises)
+        return host_error(spec, reason, max_score, duration=time.monotonic() - started), None
+    result = grade_snapshot(
+        snapshot,
+        exercises,
+        only,
+        spec,
+        remote_commands=remote_commands,
+        started=started,
+        unreadable="cannot read what the host returned",
+    )
+    return result, snapshot
