@@ -1,9 +1,10 @@
 """JUnit XML for CI: one testsuite per host, one testcase per check.
 
-classname = "<host>.<exercise>" (or "<student>.<exercise>" when names are given), name = the check id; a failure's message is the hint and its
-text the evidence (with what was expected and the command to look); skip and error are
-reported as such. A host that could not be graded is one errored testcase, "<host>.labgrade"
-/ "gather". Control characters that XML cannot carry are removed.
+classname = "<host>.<exercise>" ("<student>.<exercise>" when names are given), name = the check
+id; a failure's message is the hint and its text the evidence (with what was expected and the
+command to look); skip and error are reported as such. A host that could not be graded is one
+errored testcase, "<host>.labgrade" / "gather". Control characters that XML cannot carry are
+removed.
 """
 
 from __future__ import annotations
