@@ -142,12 +142,12 @@ def up_scenarios(
             for host in built:
                 namespace.kill(host.namespaces)
                 state.remove(host.name)
-            state.write_known_hosts()
+            _write_access_files()
             name, error = errors[0]
             if isinstance(error, LabError):
                 raise LabError(f"{name}: {error}")
             raise error
-        state.write_known_hosts()
+        _write_access_files()
     order = {n: i for i, n in enumerate(names)}
     return sorted(built, key=lambda h: order[h.name])
 
@@ -173,9 +173,15 @@ def down(
         for name in chosen:
             state.remove(name)
             progress(f"{name}: down")
-        state.write_known_hosts()
+        _write_access_files()
     state.clear_if_empty()
     return chosen
+
+
+def _write_access_files() -> None:
+    """Rewrite known_hosts and STATE_DIR/ssh_config from the host records (under the lock)."""
+    state.write_known_hosts()
+    write_ssh_config(state.ssh_config_path())
 
 
 def status() -> list[tuple[LabHost, str]]:

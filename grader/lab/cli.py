@@ -7,7 +7,7 @@ import sys
 import time
 
 from grader.errors import LabError
-from grader.lab import api, formats
+from grader.lab import api, formats, state
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -42,6 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p_status.set_defaults(handler=cmd_status)
 
     p_ssh = sub.add_parser("ssh-config", help="print an ssh_config for the simulated hosts")
+    p_ssh.add_argument("--output", "-o", metavar="FILE", help="write it to FILE instead")
     p_ssh.set_defaults(handler=cmd_ssh_config)
 
 
@@ -67,7 +68,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         print(f"{host.name}\t{host.scenario}\t{host.release}\tup")
     print(
         f"{len(hosts)} host(s) up in {elapsed:.1f} s; reach them with: "
-        "ssh -F <(labgrade lab ssh-config) NAME",
+        f"ssh -F {state.ssh_config_path()} NAME",
         file=sys.stderr,
     )
     return 0
@@ -96,5 +97,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_ssh_config(args: argparse.Namespace) -> int:
-    sys.stdout.write(api.ssh_config_text())
+    if args.output:
+        api.write_ssh_config(args.output)
+    else:
+        sys.stdout.write(api.ssh_config_text())
     return 0

@@ -5,6 +5,7 @@ Default /run/labgrade (gone at reboot, like the hosts); $LABGRADE_LAB_DIR overri
     state_dir/
       id_ed25519, id_ed25519.pub   the key every host accepts (root login)
       known_hosts                  each host's key, recorded at `up` (rewritten from hosts/)
+      ssh_config                   what `labgrade lab ssh-config` prints, kept up to date
       hosts/NAME.json              name, scenario, release, init_pid, unshare_pid, created,
                                    host_key, plan
       lock                         serialises up/down between processes
@@ -59,6 +60,10 @@ def hosts_dir() -> Path:
 
 def key_path() -> Path:
     return state_dir() / "id_ed25519"
+
+
+def ssh_config_path() -> Path:
+    return state_dir() / "ssh_config"
 
 
 def known_hosts_path() -> Path:

@@ -215,3 +215,23 @@ def test_testinfra_backends(lab):
         host = lab.testinfra("complete", backend)
         assert host.check_output("hostname") == lab["complete"].name
         assert host.file(f"/run/netns/{lab['complete'].plan['qrouter_ns']}").exists
+
+
+def test_plain_ssh_with_the_lab_ssh_config(lab):
+    """OpenSSH closes inherited fds first, so `ssh -F <(...)` cannot work; these do."""
+    import subprocess
+
+    name = lab["fresh"].name
+    for config in (lab.state_dir / "ssh_config", lab.ssh_config):
+        done = subprocess.run(
+            ["ssh", "-F", str(config), name, "ip netns list"], capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        assert lab["fresh"].plan["qrouter_ns"] in done.stdout
+    text = subprocess.run(
+        ["python3", "-m", "grader", "lab", "ssh-config"], capture_output=True, text=True, check=True
+    ).stdout
+    done = subprocess.run(
+        ["ssh", "-F", "/dev/stdin", name, "hostname"], input=text, capture_output=True, text=True
+    )
+    assert done.stdout.strip() == name, done.stderr
