@@ -94,6 +94,8 @@ def _allows(rule: Rule, protocol: str, port: int | None) -> bool:
     proto = rule.protocol
     if proto not in (None, "all", protocol):
         return False
+    if proto in (None, "all") and rule.value("-s") not in (None, "0.0.0.0/0"):
+        return False  # everything from some hosts only (pre-ipset remote-group members)
     if protocol == "icmp":
         icmp_type = rule.value("--icmp-type")
         return icmp_type is None or icmp_type in ECHO_REQUEST

@@ -137,8 +137,10 @@ run_if() {
     if have "$4"; then run "$@"; else missing "$1" "$2" "$3" "$4"; fi
 }
 
+# All processes but this script itself (its command line is the whole script with `sh -c`).
 processes() {
-    ps -eo pid,args 2>/dev/null || ps -o pid,args 2>/dev/null || ps ww
+    { ps -eo pid,args 2>/dev/null || ps -o pid,args 2>/dev/null || ps ww; } |
+        awk -v me="$$" '$1 != me && index($0, "# labgrade gather script") == 0'
 }
 
 host_name() {
@@ -210,7 +212,11 @@ while IFS= read -r ns; do
 done <"$TMP/nslist"
 
 # Which namespace each DHCP server / metadata proxy runs in.
-processes 2>/dev/null | awk '$2 !~ /awk$/ && /dnsmasq|haproxy|metadata-proxy/ { print $1 }' >"$TMP/pids"
+processes 2>/dev/null | awk '{
+    n = split($2, path, "/"); program = path[n]
+    if (program ~ /^python/ && NF > 2) { n = split($3, path, "/"); program = path[n] }
+    if (program ~ /^(dnsmasq|haproxy|neutron-ns-metadata-proxy)$/) print $1
+}' >"$TMP/pids"
 while IFS= read -r pid; do
     case $pid in '' | *[!0-9]*) continue ;; esac
     run netns_identify "" "$pid" ip netns identify "$pid"

@@ -39,7 +39,7 @@ def build_facts(snapshot: Snapshot) -> Facts:
     facts.pid_netns = _pid_netns(snapshot)
     facts.backend, facts.backend_problem = recognise(facts)
 
-    instances, facts.stale_ports = find_instances(facts.root)
+    instances, facts.stale_ports = find_instances(facts.root, facts.namespace_names)
     routers = [build_router(v) for n, v in facts.namespaces.items() if n.startswith("qrouter-")]
     facts.routers = [router.ns for router in routers]
     instances = [_with_floating(instance, routers) for instance in instances]

@@ -21,8 +21,15 @@ def sg_chain_rules(rules: Ruleset) -> list[Rule]:
     return [rule for rule in rules.rules("filter") if rule.chain.endswith("-sg-chain")]
 
 
-def find_instances(root: NamespaceView) -> tuple[list[Instance], list[str]]:
-    """(instances with a tap device, port ids left only as qbr/qvb/qvo/chains)."""
+def find_instances(
+    root: NamespaceView, namespaces: list[str] = ()
+) -> tuple[list[Instance], list[str]]:
+    """(instances with a tap device, port ids left only as qbr/qvb/qvo/chains).
+
+    NAMESPACES (all names `ip netns list` printed) tell OVN metadata veths apart: their root
+    end is tap + 10 characters of the network id + 0, its peer in ovnmeta-<network id>.
+    """
+    ovnmeta = [n.removeprefix("ovnmeta-") for n in namespaces if n.startswith("ovnmeta-")]
     ports: dict[str, str] = {}  # port id (10 chars) -> longest id seen
     taps: dict[str, str] = {}
     bridges: dict[str, str] = {}
@@ -31,8 +38,8 @@ def find_instances(root: NamespaceView) -> tuple[list[Instance], list[str]]:
         if not match:
             continue
         kind, port = match.groups()
-        if kind == "tap" and link.peer and link.peer.startswith("if"):
-            continue  # a veth end (OVN metadata), not an instance's tap
+        if kind == "tap" and _ovn_metadata_end(link.line, port, ovnmeta):
+            continue  # the root end of an OVN metadata veth, not an instance's tap
         _remember(ports, port)
         if kind == "tap":
             taps[port[:10]] = link.name
@@ -55,6 +62,12 @@ def find_instances(root: NamespaceView) -> tuple[list[Instance], list[str]]:
             continue
         instances.append(_instance(root.rules, ports[key], tap, bridges.get(key), wiring.get(tap)))
     return instances, stale
+
+
+def _ovn_metadata_end(line: str, port: str, ovnmeta: list[str]) -> bool:
+    if "link-netns ovnmeta-" in line:
+        return True
+    return any(network.startswith(port[:10]) for network in ovnmeta)
 
 
 def _remember(ports: dict[str, str], port: str) -> None:

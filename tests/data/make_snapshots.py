@@ -196,7 +196,10 @@ def filter_table(host: Host) -> list[str]:
             user.append(
                 f"-A {ichain} -s {DHCP_IP}/32 -p udp -m udp --sport 67 --dport 68 -j RETURN"
             )
-        user.append(f"-A {ichain} -m set --match-set {SG_SET} src -j RETURN")
+        if host.at_least("kilo"):  # ipset from Juno on
+            user.append(f"-A {ichain} -m set --match-set {SG_SET} src -j RETURN")
+        else:  # before: one rule per member of the remote group
+            user += [f"-A {ichain} -s {other.fixed}/32 -j RETURN" for other in host.vms]
         if vm.ssh:
             user.append(f"-A {ichain} -p tcp -m tcp --dport 22 -j RETURN")
         if vm.icmp:
@@ -578,6 +581,7 @@ def scenarios() -> dict[str, Host]:
         "pasted-rule-in-stray-chain": replace(base, vms=[replace(vm, ssh=False)], stray_ssh=True),
         "stale-floating-ip": replace(base, vms=[], stale_fip=True),
         "icehouse": replace(base, release="icehouse"),
+        "icehouse-no-ssh-rule": replace(base, release="icehouse", vms=[replace(vm, ssh=False)]),
         "kilo": replace(base, release="kilo"),
         "pike": replace(base, release="pike"),
         "queens": replace(base, release="queens"),

@@ -75,3 +75,14 @@ def test_not_root_is_reported():
             record["out"] = "1000\n"
     facts = build_facts(Snapshot.from_dict(doc))
     assert "not root" in facts.discovered["gather problems"]
+
+
+def test_a_veth_tap_is_an_instance_but_the_ovn_metadata_veth_is_not():
+    doc = snapshot("complete").to_dict()
+    for record in doc["records"]:
+        if record["key"] == "link" and record["ns"] is None:
+            record["out"] = record["out"].replace("tapa1b2c3d4-e5:", "tapa1b2c3d4-e5@if2:")
+    facts = build_facts(Snapshot.from_dict(doc))
+    assert facts.instance.tap == "tapa1b2c3d4-e5"  # the simulated lab plugs a veth
+    ovn = facts_of("ovn")
+    assert [i.tap for i in [ovn.instance, *ovn.other_instances]] == ["tapa1b2c3d4-e5"]

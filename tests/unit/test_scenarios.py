@@ -38,6 +38,7 @@ def test_complete_hosts_of_every_release_pass_everything(name):
     ("name", "failing"),
     [
         ("no-ssh-rule", {"sg.ssh"}),
+        ("icehouse-no-ssh-rule", {"sg.ssh"}),
         ("no-icmp-rule", {"sg.icmp"}),
         ("dhcp-down", {"dhcp.dnsmasq"}),
         ("no-metadata", {"nat.metadata-redirect", "nat.metadata-proxy"}),
