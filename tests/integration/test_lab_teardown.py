@@ -15,11 +15,9 @@ from pathlib import Path
 import pytest
 
 from grader.errors import LabError
-from grader.lab import api, script, state
+from grader.lab import api, namespace, script, state
 
 pytestmark = pytest.mark.lab
-
-LAB_PROCESS = re.compile(r"reaper\.py|ovsdb-server|ovs-vswitchd|dnsmasq|haproxy|/run/lab/|nc -dlk")
 
 
 def sh(command: str) -> str:
@@ -40,6 +38,25 @@ def processes() -> dict[int, str]:
         if stat.rsplit(")", 1)[1].split()[0] != "Z":
             result[int(entry)] = args.strip()
     return result
+
+
+def host_processes(hosts: list[api.LabHost]) -> dict[int, str]:
+    """pid -> command line of every process of these hosts (their PID namespaces + unshare)."""
+    namespaces = {os.readlink(f"/proc/{h.init_pid}/ns/pid") for h in hosts}
+    unshares = {h.unshare_pid for h in hosts}
+    result = {}
+    for pid, args in processes().items():
+        try:
+            if pid in unshares or os.readlink(f"/proc/{pid}/ns/pid") in namespaces:
+                result[pid] = args
+        except OSError:
+            continue
+    return result
+
+
+def still_running(recorded: dict[int, str]) -> dict[int, str]:
+    now = processes()
+    return {pid: args for pid, args in recorded.items() if now.get(pid) == args}
 
 
 def machine() -> dict[str, object]:
@@ -72,21 +89,17 @@ def private_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_down_leaves_the_machine_as_before(private_state: Path) -> None:
-    before, procs_before = machine(), processes()
+    before = machine()
     hosts = api.up_scenarios({"lg-td-1": "complete", "lg-td-2": "dhcp-down"})
-    during = processes()
-    started = {pid: args for pid, args in during.items() if pid not in procs_before}
-    assert sum(1 for a in started.values() if a.startswith("python3 -I -S") and "reaper" in a) == 2
+    started = host_processes(hosts)
+    names = [a.split()[0] for a in started.values()]
+    assert names.count("unshare") == 2 and "dnsmasq" in names and "ovs-vswitchd" in names
     assert machine()["netns"] == before["netns"]  # nothing shows in the machine's /run/netns
     assert machine()["iptables"] == before["iptables"]
     assert {h.name for h in hosts} == {"lg-td-1", "lg-td-2"}
     assert api.down(all_hosts=True) == ["lg-td-1", "lg-td-2"]
     time.sleep(0.2)
-    after = processes()
-    left = {pid: args for pid, args in after.items() if pid in started}
-    assert not left, f"processes left behind: {left}"
-    new = [args for pid, args in after.items() if pid not in procs_before]
-    assert not [a for a in new if LAB_PROCESS.search(a)]
+    assert not still_running(started), "processes left behind"
     now = machine()
     for key in ("netns", "links", "iptables", "mounts"):
         assert now[key] == before[key], key
@@ -102,21 +115,27 @@ def test_up_refuses_an_existing_name(private_state: Path) -> None:
 
 def test_failed_up_is_torn_down(private_state: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A build failing at its very end (everything started) tears down that host and the others."""
-    real = script.build_script
+    real_script, real_start = script.build_script, namespace.start_init
+    started: list[namespace.Namespaces] = []
 
     def failing(plan: dict, release: object, key: str) -> str:
-        text = real(plan, release, key)
+        text = real_script(plan, release, key)
         return text + (
             "echo 'simulated failure' >&2; false\n" if plan["name"] == "lg-td-bad" else ""
         )
 
+    def recording() -> namespace.Namespaces:
+        started.append(real_start())
+        return started[-1]
+
     monkeypatch.setattr(api, "build_script", failing)
-    before, procs_before = machine(), processes()
+    monkeypatch.setattr(namespace, "start_init", recording)
+    before = machine()
     with pytest.raises(LabError, match="lg-td-bad: build failed: simulated failure"):
         api.up(["lg-td-good", "lg-td-bad"], scenario="complete")
-    time.sleep(0.2)
-    new = [a for p, a in processes().items() if p not in procs_before and LAB_PROCESS.search(a)]
-    assert not new
+    assert len(started) == 2
+    for ns in started:
+        assert not namespace.alive(ns.init_pid) and not namespace.is_lab_init(ns)
     assert not state.load_all()
     now = machine()
     for key in ("netns", "links", "iptables", "mounts"):
