@@ -7,7 +7,13 @@ import sys
 import time
 
 from grader.commands.hosts import resolved_target
-from grader.commands.options import add_exercises_option, add_target_options, write_output
+from grader.commands.options import (
+    add_exercises_option,
+    add_only_option,
+    add_target_options,
+    split_only,
+    write_output,
+)
 from grader.errors import (
     EXIT_HOST,
     EXIT_NOT_PASSING,
@@ -59,15 +65,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--snapshot", metavar="FILE", help="grade this snapshot (`labgrade collect`) instead"
     )
     add_exercises_option(parser)
-    parser.add_argument(
-        "--only",
-        action="append",
-        metavar="ID[,ID...]",
-        help=(
-            "grade only these exercises or checks (ids from `labgrade list`; `sg` = sg.*); "
-            "repeat it or separate ids with commas"
-        ),
-    )
+    add_only_option(parser)
     output = parser.add_argument_group("output")
     output.add_argument(
         "--format",
@@ -107,8 +105,7 @@ def exit_code(result: HostResult, min_score: float | None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.only:
-        args.only = [name.strip() for item in args.only for name in item.split(",") if name.strip()]
+    args.only = split_only(args.only)
     exercises = load_exercises(args.exercises)
     exercises.select(args.only)  # an unknown --only id is a usage error
     if args.snapshot:

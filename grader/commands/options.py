@@ -19,6 +19,25 @@ def add_exercises_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_only_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="ID[,ID...]",
+        help=(
+            "grade only these exercises or checks (ids from `labgrade list`; `sg` = sg.*); "
+            "repeat it or separate ids with commas"
+        ),
+    )
+
+
+def split_only(values: list[str] | None) -> list[str] | None:
+    """--only values, each split at commas (None when not given)."""
+    if not values:
+        return None
+    return [name.strip() for item in values for name in item.split(",") if name.strip()]
+
+
 def add_target_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "target",
@@ -29,6 +48,15 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
             "paramiko://..., ansible://..., docker://CONTAINER; a bare name means ssh://NAME"
         ),
     )
+    group = add_connection_options(parser)
+    group.add_argument(
+        "--lab",
+        metavar="NAME",
+        help="a host of the simulated lab (`labgrade lab up NAME`), through the lab's ssh config",
+    )
+
+
+def add_connection_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
     group = parser.add_argument_group("connection")
     group.add_argument("--ssh-config", metavar="FILE", help="ssh config file to use")
     group.add_argument("--ssh-identity-file", metavar="FILE", help="ssh private key to use")
@@ -42,13 +70,9 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
         type=positive_seconds,
         default=120.0,
         metavar="S",
-        help="give up on the host after S seconds of connecting and gathering (default: 120)",
+        help="give up on a host after S seconds of connecting and gathering (default: 120)",
     )
-    group.add_argument(
-        "--lab",
-        metavar="NAME",
-        help="a host of the simulated lab (`labgrade lab up NAME`), through the lab's ssh config",
-    )
+    return group
 
 
 def positive_seconds(text: str) -> float:
