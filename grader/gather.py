@@ -14,6 +14,7 @@ from grader.errors import HostError, InputFileError
 from grader.snapshot import FORMAT, Snapshot
 
 SCRIPT_NAME = "labgrade-gather"
+_END = '"complete": true}'
 
 
 @cache
@@ -45,9 +46,10 @@ def parse_gather_output(stdout: str | bytes, target: str = "host") -> Snapshot:
     if start < 0:
         snippet = " ".join(stdout.strip().split())[:200] or "nothing"
         raise HostError(f"{target}: the gather script printed no snapshot (got: {snippet})")
-    text = stdout[start:]
-    if '"complete": true' not in text[-200:]:
+    end = stdout.rfind(_END)
+    if end < start:
         raise HostError(f"{target}: the gather output is cut short (connection lost?)")
+    text = stdout[start : end + len(_END)]
     try:
         return Snapshot.from_json(text, source=target)
     except InputFileError as error:

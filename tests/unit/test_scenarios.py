@@ -125,3 +125,26 @@ def test_stray_chain_rule_is_named_but_does_not_score():
     ssh = grade(__import__("grading").facts_of("pasted-rule-in-stray-chain"))["sg.ssh"]
     assert ssh.status == "fail"
     assert "neutron-openvswi-ideadbeef-0 -p tcp -m tcp --dport 22 -j RETURN" in ssh.evidence
+
+
+def test_what_counts_as_allowing_ssh_and_icmp():
+    from checks.sg import _allows
+    from grader.parsers.iptables_save import parse_rule
+
+    def allows(line: str, protocol: str = "tcp", port: int | None = 22) -> bool:
+        return _allows(parse_rule(f"-A c {line}"), protocol, port)
+
+    assert allows("-p tcp -m tcp --dport 22 -j RETURN")
+    assert allows("-s 198.51.100.0/24 -p tcp -m tcp --dport 22 -j RETURN")
+    assert allows("-p tcp -m multiport --dports 20:30 -j RETURN")
+    assert allows("-p 6 -j RETURN") and allows("-j RETURN")
+    assert not allows("-p tcp -m tcp --dport 23 -j RETURN")
+    assert not allows("-p tcp -m tcp --dport 22 -j DROP")
+    assert not allows("! -p tcp -j RETURN")
+    assert not allows("-s 10.0.0.5/32 -j RETURN")  # a remote-group member, before ipset
+    assert not allows("-m set --match-set NIPv4x src -j RETURN")
+    assert not allows("-m state --state RELATED,ESTABLISHED -j RETURN")
+    assert allows("-p icmp -j RETURN", "icmp", None)
+    assert allows("-p icmp -m icmp --icmp-type 8 -j RETURN", "icmp", None)
+    assert not allows("-p icmp -m icmp --icmp-type 0 -j RETURN", "icmp", None)
+    assert not allows("-p udp -m udp --sport 67 --dport 68 -j RETURN", "udp", 68)

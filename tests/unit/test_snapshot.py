@@ -79,6 +79,8 @@ def test_invalid_utf8_is_replaced():
 def test_parse_gather_output_skips_banners_and_detects_cut_output():
     text = "Welcome to lab-1\n" + json.dumps(DOC)
     assert parse_gather_output(text, "lab-1").root("hostname").out == "h\n"
+    trailing = text + "\nlogout\n" + "x" * 500
+    assert parse_gather_output(trailing, "lab-1").root("hostname").out == "h\n"
     with pytest.raises(HostError, match="lab-1: the gather script printed no snapshot"):
         parse_gather_output("sudo: a password is required\n", "lab-1")
     with pytest.raises(HostError, match="cut short"):
