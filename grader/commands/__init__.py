@@ -1,4 +1,4 @@
-"""The `labgrade` subcommands, one module each: check, collect, validate, list.
+"""The `labgrade` subcommands, one module each: check, collect, batch, regrade, validate, list.
 
 Each module has `register(subparsers)`, which adds its parser and sets `handler` to a
 function of the parsed arguments returning the exit code (grader/errors.py).
@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import argparse
 
-from grader.commands import check, collect, list_exercises, validate
+from grader.commands import batch, check, collect, list_exercises, regrade, validate
 
 
 def register_all(subparsers: argparse._SubParsersAction) -> None:
-    for module in (check, collect, validate, list_exercises):
+    for module in (check, collect, batch, regrade, validate, list_exercises):
         module.register(subparsers)

@@ -1,0 +1,163 @@
+"""Grade a class in parallel: one connection and one gather per student's host, JOBS at a time.
+
+    run = grade_class(students, settings, ClassDir("out"), progress)
+    run.results["ada"], run.interrupted
+
+Each student's report and snapshot are written to DIR as soon as the host is graded. A host
+that fails (unreachable, key refused, timeout...) becomes that student's `error` result; the
+others go on. A host still running after `timeout` seconds is cut off (its ssh is killed).
+Ctrl-C (KeyboardInterrupt) stops cleanly: nothing new is started, the hosts in flight are cut
+off and not recorded, and what was already written stays as it is.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+
+from grader.classdir import ClassDir
+from grader.connect import ConnectOptions, host_name
+from grader.deadline import ProcessWatch
+from grader.grading import grade_target
+from grader.inventory import Student
+from grader.model import Exercises
+from grader.report.json import render_json
+from grader.report.progress import Progress
+from grader.result import HostResult, host_error
+
+MAX_JOBS = 16
+TICK = 0.2  # seconds between checks of the deadlines and redraws of the progress line
+
+
+def default_jobs(students: int) -> int:
+    return max(1, min(MAX_JOBS, students))
+
+
+@dataclass(frozen=True)
+class Settings:
+    exercises: Exercises
+    only: Sequence[str] | None
+    options: ConnectOptions  # the command line's; each student's own settings go on top
+    jobs: int
+
+
+@dataclass
+class BatchRun:
+    results: dict[str, HostResult] = field(default_factory=dict)
+    interrupted: bool = False
+
+
+@dataclass
+class _Running:
+    student: Student
+    watch: ProcessWatch = field(default_factory=ProcessWatch)
+    started: float = field(default_factory=time.monotonic)
+
+
+class _Worker:
+    """Grades one student at a time in a pool thread and records the result in DIR."""
+
+    def __init__(self, settings: Settings, classdir: ClassDir):
+        self.settings, self.classdir = settings, classdir
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.running: dict[str, _Running] = {}
+
+    def __call__(self, student: Student) -> HostResult | None:
+        if self.stop.is_set():
+            return None
+        state = _Running(student)
+        with self.lock:
+            self.running[student.id] = state
+        try:
+            return self.grade(state)
+        finally:
+            with self.lock:
+                del self.running[student.id]
+
+    def grade(self, state: _Running) -> HostResult | None:
+        student, settings = state.student, self.settings
+        options = student.options(settings.options)
+        with state.watch.active():
+            result, snapshot = grade_target(
+                student.target, options, settings.exercises, settings.only
+            )
+        if state.watch.killed and result.status == "error":
+            if self.stop.is_set():
+                return None  # interrupted: graded again by --resume
+            name = host_name(student.target)
+            reason = f"{name}: timed out after {options.timeout:g} s (--timeout)"
+            result = host_error(result.target, reason, result.max_score, duration=options.timeout)
+            snapshot = None
+        snapshot_json = None
+        if snapshot is not None:
+            snapshot_json = snapshot.with_meta(target=student.target).to_json()
+        self.classdir.write_student(student.id, render_json(result), snapshot_json)
+        return result
+
+    def cut_off_late(self, timeout: float) -> _Running | None:
+        """Kill the hosts past TIMEOUT; return the one waited on longest (None: none)."""
+        now = time.monotonic()
+        with self.lock:
+            running = sorted(self.running.values(), key=lambda r: r.started)
+        for state in running:
+            if now - state.started >= timeout:
+                state.watch.kill()
+        return running[0] if running else None
+
+    def interrupt(self) -> None:
+        self.stop.set()
+        with self.lock:
+            for state in self.running.values():
+                state.watch.kill()
+
+
+def grade_class(
+    students: Sequence[Student], settings: Settings, classdir: ClassDir, progress: Progress
+) -> BatchRun:
+    """Grade STUDENTS into CLASSDIR; see the module docstring."""
+    worker = _Worker(settings, classdir)
+    run = BatchRun()
+    pool = ThreadPoolExecutor(max_workers=settings.jobs, thread_name_prefix="labgrade-batch")
+    futures: dict[Future[HostResult | None], Student] = {}
+    try:
+        futures = {pool.submit(worker, student): student for student in students}
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, timeout=TICK, return_when=FIRST_COMPLETED)
+            _collect(done, futures, run, progress)
+            oldest = worker.cut_off_late(settings.options.timeout)
+            progress.waiting(
+                oldest.student if oldest else None,
+                time.monotonic() - oldest.started if oldest else 0,
+            )
+    except KeyboardInterrupt:
+        run.interrupted = True
+        worker.interrupt()
+        pool.shutdown(wait=True, cancel_futures=True)
+        finished = {f for f in futures if f.done() and not f.cancelled()}
+        _collect(finished - {f for f in futures if futures[f].id in run.results}, futures, run)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        progress.close()
+    return run
+
+
+def _collect(
+    done: set[Future[HostResult | None]],
+    futures: dict[Future[HostResult | None], Student],
+    run: BatchRun,
+    progress: Progress | None = None,
+) -> None:
+    for future in done:
+        if future.exception() is not None:
+            raise future.exception()  # type: ignore[misc]
+        result = future.result()
+        if result is not None:
+            student = futures[future]
+            run.results[student.id] = result
+            if progress is not None:
+                progress.finished(student, result)

@@ -1,0 +1,161 @@
+"""The output directory of a batch (DIR): where each file lives, and writing and reading them.
+Every file is written atomically (temporary file, then rename), so an interrupted batch leaves
+each file either complete or absent.
+
+    DIR/batch.json                   the class and how it was graded (for --resume and regrade)
+    DIR/grades.csv                   the gradebook
+    DIR/junit.xml                    one testsuite per student
+    DIR/students/<id>.json           the `check --format json` report of each student
+    DIR/students/<id>.snapshot.json  what was gathered on the student's host
+
+A student counts as done once students/<id>.json exists (it is written after the snapshot).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader import __version__
+from grader.atomic import write_atomic
+from grader.errors import InputFileError, LabgradeError
+from grader.inventory import ID_PATTERN, Student
+from grader.report.gradebook import render_gradebook
+from grader.report.junit import render_junit
+from grader.result import HostResult
+from grader.result_file import result_from_dict
+from grader.snapshot import MAX_SNAPSHOT_BYTES, Snapshot
+from grader.yamlfile import read_bounded
+
+MANIFEST_FORMAT = "labgrade-batch/1"
+MAX_RESULT_BYTES = 64 * 1024 * 1024
+
+Entry = tuple[Student, HostResult | None]  # a student and the result (None: not graded yet)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    students: tuple[Student, ...]
+    exercises: str | None  # the exercises file given with --exercises (None: the shipped one)
+    only: tuple[str, ...] | None
+
+
+class ClassDir:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.students_dir = self.path / "students"
+
+    # --- places -----------------------------------------------------------------------------
+    @property
+    def manifest_path(self) -> Path:
+        return self.path / "batch.json"
+
+    @property
+    def grades_path(self) -> Path:
+        return self.path / "grades.csv"
+
+    @property
+    def junit_path(self) -> Path:
+        return self.path / "junit.xml"
+
+    def result_path(self, student_id: str) -> Path:
+        return self.students_dir / f"{student_id}.json"
+
+    def snapshot_path(self, student_id: str) -> Path:
+        return self.students_dir / f"{student_id}.snapshot.json"
+
+    def exists(self) -> bool:
+        return self.manifest_path.is_file()
+
+    # --- writing ----------------------------------------------------------------------------
+    def create(self) -> None:
+        try:
+            self.students_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise LabgradeError(f"cannot create {self.students_dir}: {error.strerror}") from None
+
+    def write(self, path: Path, text: str) -> None:
+        try:
+            write_atomic(path, text)
+        except OSError as error:
+            raise LabgradeError(f"cannot write {path}: {error.strerror or error}") from None
+
+    def write_manifest(self, manifest: Manifest) -> None:
+        doc = {
+            "format": MANIFEST_FORMAT,
+            "labgrade_version": __version__,
+            "exercises": manifest.exercises,
+            "only": list(manifest.only) if manifest.only is not None else None,
+            "students": [
+                {"id": s.id, "name": s.name, "email": s.email, "target": s.target}
+                for s in manifest.students
+            ],
+        }
+        self.write(self.manifest_path, json.dumps(doc, indent=2) + "\n")
+
+    def write_student(
+        self, student_id: str, result_json: str, snapshot_json: str | None = None
+    ) -> None:
+        """The student's snapshot (or, without one, no stale snapshot), then the report."""
+        if snapshot_json is not None:
+            self.write(self.snapshot_path(student_id), snapshot_json)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                self.snapshot_path(student_id).unlink()
+        self.write_result(student_id, result_json)
+
+    def write_result(self, student_id: str, result_json: str) -> None:
+        self.write(self.result_path(student_id), result_json)
+
+    # --- reading ----------------------------------------------------------------------------
+    def read_manifest(self) -> Manifest:
+        name = str(self.manifest_path)
+        if not self.manifest_path.is_file():
+            raise LabgradeError(f"{self.path}: not a batch directory (no batch.json)")
+        try:
+            doc = json.loads(read_bounded(self.manifest_path, MAX_RESULT_BYTES))
+            only = doc["only"]
+            students = tuple(
+                Student(id=s["id"], target=s["target"], name=s["name"], email=s["email"])
+                for s in doc["students"]
+            )
+            if doc.get("format") != MANIFEST_FORMAT:
+                raise ValueError(f"format is not {MANIFEST_FORMAT}")
+            unsafe = [s.id for s in students if not ID_PATTERN.match(s.id)]
+            if unsafe:
+                raise ValueError(f"unsafe student id {unsafe[0]!r}")
+        except (ValueError, KeyError, TypeError) as error:
+            raise InputFileError(name, None, None, f"not a batch manifest: {error}") from None
+        return Manifest(students, doc.get("exercises"), tuple(only) if only else None)
+
+    def read_result(self, student_id: str) -> HostResult | None:
+        """The stored report of STUDENT_ID; None when absent or unreadable (grade it again)."""
+        path = self.result_path(student_id)
+        if not path.is_file():
+            return None
+        try:
+            return result_from_dict(json.loads(read_bounded(path, MAX_RESULT_BYTES)))
+        except (ValueError, InputFileError):
+            return None
+
+    def read_snapshot(self, student_id: str) -> Snapshot | None:
+        """The stored snapshot; None when absent; InputFileError when broken."""
+        path = self.snapshot_path(student_id)
+        if not path.is_file():
+            return None
+        return Snapshot.from_json(read_bounded(path, MAX_SNAPSHOT_BYTES), source=str(path))
+
+    def write_class_files(self, entries: Sequence[Entry], exercise_ids: Sequence[str]) -> None:
+        """grades.csv and junit.xml for ENTRIES (students not graded yet: `pending` rows)."""
+        self.write(self.grades_path, render_gradebook(entries, exercise_ids))
+        graded = [(s.id, r) for s, r in entries if r is not None]
+        self.write(
+            self.junit_path,
+            render_junit([r for _, r in graded], names=[i for i, _ in graded]),
+        )
+
+    def stored(self, students: Sequence[Student]) -> list[Entry]:
+        return [(student, self.read_result(student.id)) for student in students]

@@ -1,0 +1,171 @@
+"""`labgrade batch INVENTORY`: grade every student's host in parallel into a directory."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+
+from grader.batch import MAX_JOBS, Settings, default_jobs, grade_class
+from grader.classdir import ClassDir, Manifest
+from grader.commands.class_output import finish_class
+from grader.commands.options import (
+    add_connection_options,
+    add_exercises_option,
+    add_only_option,
+    check_readable,
+    connect_options,
+    split_only,
+)
+from grader.errors import LabgradeError
+from grader.inventory import Student, load_ansible_inventory, load_inventory
+from grader.model import load_exercises
+from grader.report.progress import make_progress
+
+DESCRIPTION = """\
+Grade a class: every student's host, in parallel, one connection and one gather each.
+INVENTORY is a class.yaml (defaults: and students:) or a CSV file (id,name,email,target,...);
+or give an Ansible inventory with --ansible-inventory. Written to DIR (atomically):
+grades.csv, junit.xml, students/<id>.json and students/<id>.snapshot.json (docs/batch.md).
+A host that cannot be graded is that student's `error`, with the reason; the others go on.
+Ctrl-C stops cleanly; --resume grades the students with no result (or an error) in DIR.
+
+exit codes:
+  0    every student graded (whatever their scores)
+  2    usage error, or a broken inventory or exercises file
+  3    some students could not be graded (see the summary and grades.csv)
+  130  interrupted (finish with --resume)
+"""
+
+EXAMPLES = """\
+examples:
+  labgrade batch class.yaml --out grades-week3 --sudo
+  labgrade batch class.csv --jobs 32 --timeout 60 --only sg
+  labgrade batch --ansible-inventory hosts.ini --out grades-week3
+  labgrade batch class.yaml --out grades-week3 --resume
+"""
+DEFAULT_OUT = "labgrade-results"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "batch",
+        help="grade a whole class over SSH",
+        description=DESCRIPTION,
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "inventory", nargs="?", metavar="INVENTORY", help="class.yaml or a CSV file"
+    )
+    parser.add_argument(
+        "--ansible-inventory", metavar="FILE", help="an Ansible inventory: each host a student"
+    )
+    parser.add_argument(
+        "--jobs",
+        type=jobs_count,
+        metavar="N",
+        help=f"hosts graded at once (default: the number of students, at most {MAX_JOBS})",
+    )
+    parser.add_argument(
+        "--out", default=DEFAULT_OUT, metavar="DIR", help=f"where to write (default: {DEFAULT_OUT})"
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="finish DIR: grade only the students with no result, or an error, there",
+    )
+    add_exercises_option(parser)
+    add_only_option(parser)
+    parser.add_argument("--quiet", action="store_true", help="no progress display")
+    add_connection_options(parser)
+    parser.set_defaults(handler=run)
+
+
+def jobs_count(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 256:
+        raise argparse.ArgumentTypeError("must be a whole number from 1 to 256")
+    return int(text)
+
+
+def load_students(args: argparse.Namespace) -> list[Student]:
+    if bool(args.inventory) == bool(args.ansible_inventory):
+        raise LabgradeError("give an INVENTORY or --ansible-inventory FILE (one of them)")
+    if args.ansible_inventory:
+        return load_ansible_inventory(args.ansible_inventory)
+    return load_inventory(args.inventory)
+
+
+def check_resumable(classdir: ClassDir, args: argparse.Namespace) -> None:
+    if not classdir.exists():
+        return
+    if not args.resume:
+        raise LabgradeError(
+            f"{classdir.path} already holds a batch; finish it with --resume, "
+            "or choose another --out DIR"
+        )
+    before = classdir.read_manifest()
+    only = tuple(args.only) if args.only else None
+    if before.only != only or before.exercises != exercises_path(args):
+        raise LabgradeError(
+            f"{classdir.path} was graded with other --only/--exercises options "
+            f"(--only {','.join(before.only or ()) or '(default)'}, "
+            f"--exercises {before.exercises or '(shipped)'}); give the same ones to resume"
+        )
+
+
+def exercises_path(args: argparse.Namespace) -> str | None:
+    """--exercises FILE as an absolute path (regrade may run from elsewhere)."""
+    return str(Path(args.exercises).resolve()) if args.exercises else None
+
+
+@contextlib.contextmanager
+def sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM stops the batch as Ctrl-C does."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run(args: argparse.Namespace) -> int:
+    args.only = split_only(args.only)
+    check_readable(args.ssh_config, "--ssh-config")
+    check_readable(args.ssh_identity_file, "--ssh-identity-file")
+    students = load_students(args)
+    exercises = load_exercises(args.exercises)
+    exercises.select(args.only)  # an unknown --only id is a usage error
+    classdir = ClassDir(args.out)
+    check_resumable(classdir, args)
+    classdir.create()
+    only = tuple(args.only) if args.only else None
+    classdir.write_manifest(Manifest(tuple(students), exercises_path(args), only))
+    kept = {}
+    if args.resume:
+        kept = {s.id: r for s, r in classdir.stored(students) if r and r.status == "graded"}
+    todo = [s for s in students if s.id not in kept]
+    jobs = args.jobs or default_jobs(len(todo))
+    settings = Settings(exercises, args.only, connect_options(args), jobs)
+    progress = make_progress(sys.stderr, len(todo), quiet=args.quiet)
+    with sigterm_interrupts():
+        batch = grade_class(todo, settings, classdir, progress)
+    entries = [(s, batch.results.get(s.id) or kept.get(s.id)) for s in students]
+    code = finish_class(classdir, entries, exercises, args.only)
+    if batch.interrupted:
+        left = sum(1 for _, result in entries if result is None)
+        print(
+            f"labgrade: interrupted: {left} students not graded; finish with "
+            f"`labgrade batch ... --out {classdir.path} --resume`",
+            file=sys.stderr,
+        )
+        return 130
+    return code

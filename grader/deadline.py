@@ -1,0 +1,87 @@
+"""Cut one host off when its time is up, or when the batch is stopped.
+
+testinfra starts a local process per command (ssh and its ProxyCommand, under `sh -c`) and
+waits for it without a time limit. While a ProcessWatch is active in a thread, every process
+testinfra starts from that thread runs in its own session and is recorded, so that another
+thread can kill the whole group; the waiting call then returns at once.
+
+    watch = ProcessWatch()
+    with watch.active():        # in the worker thread
+        run_on_host(...)
+    watch.kill()                # from any thread (the batch's timer, Ctrl-C)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import threading
+import types
+from collections.abc import Iterator
+from typing import Any
+
+_local = threading.local()
+_install_lock = threading.Lock()
+
+
+class ProcessWatch:
+    """The local processes started for one host; kill() ends them all, now and later."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.processes: list[subprocess.Popen[Any]] = []
+        self.killed = False
+
+    @contextlib.contextmanager
+    def active(self) -> Iterator[ProcessWatch]:
+        install()
+        _local.watch = self
+        try:
+            yield self
+        finally:
+            _local.watch = None
+            with self.lock:
+                self.processes.clear()
+
+    def add(self, process: subprocess.Popen[Any]) -> None:
+        with self.lock:
+            self.processes.append(process)
+            if self.killed:
+                _kill_group(process)
+
+    def kill(self) -> None:
+        with self.lock:
+            self.killed = True
+            for process in self.processes:
+                _kill_group(process)
+
+
+def _kill_group(process: subprocess.Popen[Any]) -> None:
+    if process.returncode is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+class _WatchedPopen(subprocess.Popen):  # type: ignore[type-arg]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        watch: ProcessWatch | None = getattr(_local, "watch", None)
+        if watch is not None:
+            kwargs.setdefault("start_new_session", True)  # its own group: killed as one
+        super().__init__(*args, **kwargs)
+        if watch is not None:
+            watch.add(self)
+
+
+def install() -> None:
+    """Make testinfra's local processes watchable (once; a no-op outside a watch)."""
+    import testinfra.backend.base as base
+
+    with _install_lock:
+        if getattr(base.subprocess, "Popen", None) is _WatchedPopen:
+            return
+        shim = types.ModuleType("subprocess")
+        shim.__dict__.update(vars(subprocess))
+        shim.Popen = _WatchedPopen  # type: ignore[attr-defined]
+        base.subprocess = shim  # type: ignore[attr-defined]

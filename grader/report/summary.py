@@ -1,0 +1,71 @@
+"""The class summary printed at the end of a batch: the score distribution, the pass rate of
+every check (lowest first: the steps the class struggled with), and the students in error with
+their reasons.
+
+    print(render_summary(entries))      # entries: [(student, HostResult or None), ...]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from grader.inventory import Student
+from grader.report.safetext import escape_unsafe, number
+from grader.result import HostResult
+
+BAR_WIDTH = 40
+BINS = tuple(range(0, 100, 10))  # 0-9 %, 10-19 % ... 90-99 %, then 100 %
+
+
+def _distribution(graded: Sequence[HostResult]) -> list[str]:
+    counts = dict.fromkeys([*BINS, 100], 0)
+    for result in graded:
+        share = 100 * result.score / result.max_score if result.max_score else 0
+        counts[100 if share >= 100 else int(share // 10) * 10] += 1
+    most = max(counts.values()) or 1
+    lines = ["Score distribution (percent of the points):"]
+    for low, count in counts.items():
+        label = "   100 %" if low == 100 else f"{low:>3}-{low + 9:<2} %"
+        bar = "#" * max(1 if count else 0, round(BAR_WIDTH * count / most))
+        lines.append(f"  {label}  {count:>4}  {bar}")
+    return lines
+
+
+def _pass_rates(graded: Sequence[HostResult]) -> list[str]:
+    passed: dict[str, int] = {}
+    titles: dict[str, str] = {}
+    for result in graded:
+        for check in result.checks():
+            titles.setdefault(check.id, check.title)
+            passed[check.id] = passed.get(check.id, 0) + (check.status == "pass")
+    if not titles:
+        return []
+    total = len(graded)
+    width = max(len(check_id) for check_id in titles)
+    lines = ["Pass rate per check (lowest first):"]
+    for check_id in sorted(titles, key=lambda c: (passed[c] / total, list(titles).index(c))):
+        rate = f"{round(100 * passed[check_id] / total):>3} %"
+        title = escape_unsafe(titles[check_id])
+        lines.append(f"  {rate}  {check_id:<{width}}  {passed[check_id]}/{total}  {title}")
+    return lines
+
+
+def render_summary(entries: Sequence[tuple[Student, HostResult | None]]) -> str:
+    graded = [r for _, r in entries if r is not None and r.status == "graded"]
+    errors = [(s, r) for s, r in entries if r is not None and r.status == "error"]
+    pending = [s for s, r in entries if r is None]
+    passing = sum(1 for r in graded if r.all_passed)
+    head = f"Class: {len(entries)} students, {len(graded)} graded ({passing} passing every check)"
+    head += f", {len(errors)} in error" + (f", {len(pending)} not graded yet" if pending else "")
+    lines = [head]
+    if graded:
+        mean = sum(r.score for r in graded) / len(graded)
+        lines.append(f"Mean score: {number(round(mean, 1))}/{number(graded[0].max_score)}")
+        lines += ["", *_distribution(graded), "", *_pass_rates(graded)]
+    if errors:
+        lines += ["", "Students in error:"]
+        for student, result in errors:
+            lines.append(f"  {student.id}: {escape_unsafe(result.error or 'could not grade')}")
+    if pending:
+        lines += ["", "Not graded yet: " + ", ".join(s.id for s in pending)]
+    return "\n".join(lines) + "\n"

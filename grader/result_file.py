@@ -1,0 +1,70 @@
+"""Read back a stored JSON report (docs/json-schema.md) into a HostResult: the inverse of
+HostResult.to_dict(), for `batch --resume` and `regrade`.
+
+    result = result_from_dict(json.loads(path.read_text()))   # ValueError if it is not one
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from grader.result import JSON_FORMAT, CheckResult, ExerciseResult, HostResult
+
+STATUSES = ("pass", "fail", "skip", "error")
+
+
+def _number(value: Any, where: str) -> int | float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{where}: not a number")
+    return value
+
+
+def _text(value: Any, where: str, optional: bool = False) -> Any:
+    if (value is None and optional) or isinstance(value, str):
+        return value
+    raise ValueError(f"{where}: not a string")
+
+
+def _check(doc: Any) -> CheckResult:
+    if not isinstance(doc, dict) or doc.get("status") not in STATUSES:
+        raise ValueError("checks[]: not a check result")
+    texts = {k: _text(doc.get(k, ""), k) for k in ("id", "title", "evidence", "expected")}
+    texts |= {k: _text(doc.get(k, ""), k) for k in ("hint", "see")}
+    return CheckResult(
+        status=doc["status"],
+        points=_number(doc.get("points"), "points"),
+        max_points=_number(doc.get("max_points"), "max_points"),
+        **texts,
+    )
+
+
+def _exercise(doc: Any) -> ExerciseResult:
+    if not isinstance(doc, dict) or not isinstance(doc.get("checks"), list):
+        raise ValueError("exercises[]: not an exercise result")
+    checks = tuple(_check(item) for item in doc["checks"])
+    return ExerciseResult(_text(doc.get("id"), "id"), _text(doc.get("title"), "title"), checks)
+
+
+def result_from_dict(doc: Any) -> HostResult:
+    """The HostResult a JSON report describes; ValueError when DOC is not one."""
+    if not isinstance(doc, dict) or doc.get("format") != JSON_FORMAT:
+        raise ValueError(f"not a {JSON_FORMAT} document")
+    if doc.get("status") not in ("graded", "error"):
+        raise ValueError("status: not 'graded' or 'error'")
+    discovered = doc.get("discovered") or {}
+    exercises = doc.get("exercises") or []
+    if not isinstance(discovered, dict) or not isinstance(exercises, list):
+        raise ValueError("discovered / exercises: wrong type")
+    return HostResult(
+        target=_text(doc.get("target"), "target"),
+        status=doc["status"],
+        error=_text(doc.get("error"), "error", optional=True),
+        backend=_text(doc.get("backend", ""), "backend"),
+        backend_problem=_text(doc.get("backend_problem"), "backend_problem", optional=True),
+        discovered={str(k): str(v) for k, v in discovered.items()},
+        score=_number(doc.get("score"), "score"),
+        max_score=_number(doc.get("max_score"), "max_score"),
+        remote_commands=int(_number(doc.get("remote_commands", 0), "remote_commands")),
+        exercises=tuple(_exercise(item) for item in exercises),
+        duration=float(_number(doc.get("duration", 0.0), "duration")),
+    )
