@@ -65,20 +65,20 @@ def machine() -> dict[str, object]:
         "links": sh("ip -o link | sed 's/^[0-9]*: //'"),
         "iptables": re.sub(r"(?m)^#.*\n|\[\d+:\d+\]", "", sh("iptables-save")),
         "mounts": Path("/proc/self/mounts").read_text(),
-        "netns_ids": sorted(set(os.readlink(f"/proc/{p}/ns/net") for p in _pids())),
+        "netns_ids": _network_namespaces_in_use(),
     }
 
 
-def _pids() -> list[str]:
-    alive = []
+def _network_namespaces_in_use() -> list[str]:
+    """The network namespaces of every live process (a process may exit while we look)."""
+    found = set()
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                os.readlink(f"/proc/{entry}/ns/net")
-                alive.append(entry)
+                found.add(os.readlink(f"/proc/{entry}/ns/net"))
             except OSError:
                 pass
-    return alive
+    return sorted(found)
 
 
 @pytest.fixture
