@@ -1,4 +1,4 @@
-"""Grade one host or one snapshot into a HostResult: the steps `check`, `batch` and `regrade` share.
+"""Gather and grade one host, or grade one snapshot: what check, collect, batch and regrade share.
 
     result, snapshot = grade_target("ssh://lab-1", options, exercises, only=["sg"])
     result = grade_snapshot(snapshot, exercises, only=None, target="ssh://lab-1")
@@ -13,13 +13,21 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from grader.commands.hosts import gather_snapshot
-from grader.connect import ConnectOptions
+from grader.connect import ConnectOptions, host_name, run_on_host
 from grader.engine import grade
 from grader.errors import HostError, InputFileError
+from grader.gather import gather_command, parse_gather_output
 from grader.model import Exercises, extra_commands
 from grader.result import HostResult, host_error
 from grader.snapshot import Snapshot
+
+
+def gather_snapshot(
+    spec: str, extra_commands: Sequence[str], options: ConnectOptions
+) -> tuple[Snapshot, int]:
+    """Gather SPEC in one remote command: (snapshot, number of remote commands run)."""
+    stdout, remote_commands = run_on_host(spec, gather_command(list(extra_commands)), options)
+    return parse_gather_output(stdout, target=host_name(spec)), remote_commands
 
 
 def build_facts(snapshot: Snapshot) -> Any:

@@ -6,9 +6,10 @@ import argparse
 import sys
 from datetime import UTC, datetime
 
-from grader.commands.hosts import gather_snapshot, resolved_target
+from grader.commands.hosts import resolved_target
 from grader.commands.options import add_exercises_option, add_target_options, write_output
 from grader.errors import EXIT_OK
+from grader.grading import gather_snapshot
 from grader.model import extra_commands, load_exercises
 
 DESCRIPTION = """\

@@ -1,17 +1,15 @@
-"""From the command line's TARGET (or --lab NAME) to a gathered snapshot of that host."""
+"""From the command line's TARGET (or --lab NAME) to a host spec and connection options."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 from grader.commands.lab_target import lab_target
 from grader.commands.options import check_readable, connect_options
-from grader.connect import ConnectOptions, host_name, normalize_target, run_on_host
+from grader.connect import ConnectOptions, normalize_target
 from grader.errors import LabgradeError
-from grader.gather import gather_command, parse_gather_output
-from grader.snapshot import Snapshot
 
 
 @contextlib.contextmanager
@@ -26,11 +24,3 @@ def resolved_target(args: argparse.Namespace) -> Iterator[tuple[str, ConnectOpti
             yield spec, connect_options(args, ssh_config=ssh_config)
     else:
         yield normalize_target(args.target), connect_options(args)
-
-
-def gather_snapshot(
-    spec: str, extra_commands: Sequence[str], options: ConnectOptions
-) -> tuple[Snapshot, int]:
-    """Gather SPEC in one remote command: (snapshot, number of remote commands run)."""
-    stdout, remote_commands = run_on_host(spec, gather_command(list(extra_commands)), options)
-    return parse_gather_output(stdout, target=host_name(spec)), remote_commands

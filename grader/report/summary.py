@@ -27,7 +27,7 @@ def _distribution(graded: Sequence[HostResult]) -> list[str]:
     for low, count in counts.items():
         label = "   100 %" if low == 100 else f"{low:>3}-{low + 9:<2} %"
         bar = "#" * max(1 if count else 0, round(BAR_WIDTH * count / most))
-        lines.append(f"  {label}  {count:>4}  {bar}")
+        lines.append(f"  {label}  {count:>4}  {bar}".rstrip())
     return lines
 
 

@@ -1,0 +1,228 @@
+"""The batch engine and the batch/regrade commands, on recorded snapshots (no host)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import testinfra
+
+import grader.batch
+from grader.batch import Settings, default_jobs, grade_class
+from grader.classdir import ClassDir
+from grader.cli import main
+from grader.connect import ConnectOptions
+from grader.deadline import ProcessWatch
+from grader.grading import grade_snapshot
+from grader.inventory import Student
+from grader.model import load_exercises
+from grader.report.progress import Progress
+from grader.result import host_error
+from grader.snapshot import Snapshot
+
+SNAPSHOTS = Path(__file__).resolve().parents[1] / "data" / "snapshots"
+SCENARIOS = ["complete", "no-ssh-rule", "dhcp-down", "fresh", "no-metadata"]
+
+
+def recorded(spec: str, options: Any, exercises: Any, only: Any) -> tuple[Any, Any]:
+    """grade_target on recorded snapshots: ssh://<scenario>-N; ssh://down-N is unreachable."""
+    name = spec.split("://", 1)[1].rsplit("-", 1)[0]
+    if name == "down":
+        reason = f"{spec[6:]} is unreachable: connection refused"
+        return host_error(spec, reason, 100), None
+    path = SNAPSHOTS / f"{name}.json"
+    snapshot = Snapshot.from_json(path.read_bytes(), source=str(path))
+    return grade_snapshot(snapshot, exercises, only, spec, remote_commands=1), snapshot
+
+
+def write_class(tmp_path: Path, count: int = 10, down: int = 2) -> Path:
+    lines = ["id,name,email,target"]
+    for index in range(count):
+        scenario = SCENARIOS[index % len(SCENARIOS)]
+        lines.append(f"s{index:02},Student {index},s{index}@x.edu,{scenario}-{index}")
+    lines += [f"d{index},,,down-{index}" for index in range(down)]
+    path = tmp_path / "class.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture
+def fake_hosts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(grader.batch, "grade_target", recorded)
+
+
+def rows(out: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader((out / "grades.csv").open(newline="")))
+
+
+def reports(out: Path) -> dict[str, dict[str, Any]]:
+    found = {}
+    for path in sorted((out / "students").glob("*.json")):
+        if not path.name.endswith(".snapshot.json"):
+            doc = json.loads(path.read_text())
+            doc.pop("duration")
+            found[path.stem] = doc
+    return found
+
+
+def test_default_jobs() -> None:
+    assert (default_jobs(1), default_jobs(5), default_jobs(500)) == (1, 5, 16)
+
+
+def test_batch_writes_every_output(tmp_path: Path, fake_hosts: None, capsys: Any) -> None:
+    out = tmp_path / "out"
+    code = main(["batch", str(write_class(tmp_path)), "--out", str(out), "--quiet"])
+    assert code == 3  # two students in error
+    table = rows(out)
+    assert [r["id"] for r in table] == [f"s{i:02}" for i in range(10)] + ["d0", "d1"]
+    by_id = {r["id"]: r for r in table}
+    assert by_id["s00"]["status"] == "graded" and by_id["s00"]["max_score"] == "100"
+    assert by_id["s00"]["score"] == by_id["s05"]["score"]  # same scenario, same score
+    assert by_id["d0"]["status"] == "error" and "connection refused" in by_id["d0"]["error"]
+    assert (out / "students" / "s00.snapshot.json").is_file()
+    assert not (out / "students" / "d0.snapshot.json").exists()
+    assert reports(out)["s01"]["remote_commands"] == 1
+    summary = capsys.readouterr().out
+    assert "Class: 12 students, 10 graded" in summary and "d1: down-1 is unreachable" in summary
+
+
+def test_existing_dir_needs_resume(tmp_path: Path, fake_hosts: None, capsys: Any) -> None:
+    out = tmp_path / "out"
+    inventory = str(write_class(tmp_path, 2, 0))
+    assert main(["batch", inventory, "--out", str(out), "--quiet"]) == 0
+    assert main(["batch", inventory, "--out", str(out), "--quiet"]) == 2
+    assert "--resume" in capsys.readouterr().err
+    assert main(["batch", inventory, "--out", str(out), "--resume", "--only", "sg"]) == 2
+    assert main(["batch", inventory, "--out", str(out), "--resume", "--quiet"]) == 0
+
+
+class InterruptAfter(Progress):
+    """Raises KeyboardInterrupt (as Ctrl-C would, in the main thread) after N results."""
+
+    def __init__(self, count: int):
+        super().__init__(io.StringIO(), 0)
+        self.count = count
+
+    def finished(self, student: Student, result: Any) -> None:
+        super().finished(student, result)
+        if self.done == self.count:
+            raise KeyboardInterrupt
+
+
+def test_interrupt_then_resume_equals_uninterrupted(
+    tmp_path: Path, fake_hosts: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inventory = str(write_class(tmp_path))
+    whole, part = tmp_path / "whole", tmp_path / "part"
+    assert main(["batch", inventory, "--out", str(whole), "--quiet"]) == 3
+
+    monkeypatch.setattr("grader.commands.batch.make_progress", lambda *a, **k: InterruptAfter(3))
+    assert main(["batch", inventory, "--out", str(part), "--jobs", "1"]) == 130
+    interrupted = rows(part)
+    assert len(interrupted) == 12 and 3 <= len(reports(part)) < 12
+    assert {r["status"] for r in interrupted} >= {"pending"}
+    assert not list(part.rglob(".*.tmp"))
+
+    monkeypatch.undo()
+    monkeypatch.setattr(grader.batch, "grade_target", recorded)
+    assert main(["batch", inventory, "--out", str(part), "--resume", "--quiet"]) == 3
+    assert rows(part) == rows(whole)
+    assert reports(part) == reports(whole)
+
+
+def test_resume_grades_only_missing_and_errors(
+    tmp_path: Path, fake_hosts: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inventory = str(write_class(tmp_path, 3, 1))
+    out = tmp_path / "out"
+    main(["batch", inventory, "--out", str(out), "--quiet"])
+    (out / "students" / "s01.json").unlink()
+    seen: list[str] = []
+
+    def spy(spec: str, *args: Any) -> Any:
+        seen.append(spec)
+        return recorded(spec, *args)
+
+    monkeypatch.setattr(grader.batch, "grade_target", spy)
+    main(["batch", inventory, "--out", str(out), "--resume", "--quiet"])
+    assert sorted(seen) == ["ssh://down-0", "ssh://no-ssh-rule-1"]
+
+
+def test_regrade_equals_live_and_follows_the_rubric(
+    tmp_path: Path, fake_hosts: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    main(["batch", str(write_class(tmp_path)), "--out", str(out), "--quiet"])
+    live = rows(out)
+    live_reports = reports(out)
+    monkeypatch.setattr(grader.batch, "grade_target", None)  # no host is touched
+    assert main(["regrade", str(out)]) == 3
+    assert rows(out) == live
+    for student_id, doc in reports(out).items():
+        expected = dict(live_reports[student_id])
+        if doc["status"] == "graded":
+            expected["remote_commands"] = 0
+        assert doc == expected
+    assert main(["regrade", str(out), "--only", "sg"]) == 3
+    assert list(rows(out)[0])[7:] == ["security-groups", "error"]
+    assert json.loads((out / "batch.json").read_text())["only"] == ["sg"]
+
+
+def test_regrade_refuses_a_directory_without_batch(tmp_path: Path, capsys: Any) -> None:
+    assert main(["regrade", str(tmp_path)]) == 2
+    assert "not a batch directory" in capsys.readouterr().err
+
+
+def hang(spec: str, options: ConnectOptions, exercises: Any, only: Any) -> tuple[Any, Any]:
+    host = testinfra.get_host("local://")
+    done = host.run("sleep 30")
+    return host_error(spec, f"sleep ended with {done.rc}", 100), None
+
+
+def fd_count() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_a_hung_host_is_cut_off_and_nothing_leaks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(grader.batch, "grade_target", hang)
+    students = [Student(f"h{i}", f"ssh://hung-{i}") for i in range(3)]
+    options = ConnectOptions(timeout=0.5)
+    settings = Settings(load_exercises(), None, options, jobs=3)
+    counts = []
+    for round_ in range(3):
+        classdir = ClassDir(tmp_path / f"out{round_}")
+        classdir.create()
+        started = time.monotonic()
+        run = grade_class(students, settings, classdir, Progress(io.StringIO(), 3))
+        assert time.monotonic() - started < 5
+        assert {r.error for r in run.results.values()} == {
+            f"hung-{i}: timed out after 0.5 s (--timeout)" for i in range(3)
+        }
+        counts.append(fd_count())
+    assert counts[0] == counts[-1]
+
+
+def test_process_watch_kills_what_started_in_its_thread() -> None:
+    watch = ProcessWatch()
+    result: list[int] = []
+
+    def work() -> None:
+        with watch.active():
+            result.append(testinfra.get_host("local://").run("sleep 30").rc)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    time.sleep(0.3)
+    watch.kill()
+    thread.join(timeout=5)
+    assert result and result[0] != 0
+    assert testinfra.get_host("local://").run("echo ok").stdout == "ok\n"  # outside a watch
