@@ -43,12 +43,13 @@ def _block(label: str, text: str) -> list[str]:
 
 def _check_lines(check: CheckResult, paint: _Painter) -> list[str]:
     points = f"{number(check.points)}/{number(check.max_points)}"
-    title = escape_unsafe(check.title)
     room = WIDTH - 9 - len(points)
-    if len(title) > room:
-        title = title[: room - 3] + "..."
+    # Long titles wrap under themselves rather than lose their end.
+    title, *more = textwrap.wrap(escape_unsafe(check.title), room) or [""]
     lines = [f"  {paint(check.status, MARKS[check.status])}  {title:<{room}} {points}"]
+    lines += [f"        {line}" for line in more]
     if check.status != "pass":
+        lines += _block("check:", check.id)
         if check.evidence:
             lines += _block("found:" if check.status == "fail" else "why:", check.evidence)
         if check.expected:
@@ -69,7 +70,11 @@ def _header(result: HostResult, paint: _Painter) -> list[str]:
         lines += [paint("error", "  ! " + line) for line in wrapped]
     if result.discovered:
         lines.append("discovered:")
-        lines += [f"  {escape_unsafe(k)}: {escape_unsafe(v)}" for k, v in result.discovered.items()]
+        lines += [
+            f"  {escape_unsafe(k)}: {escape_unsafe(v)}"
+            for k, v in result.discovered.items()
+            if k != "backend"  # already the line above
+        ]
     return lines
 
 

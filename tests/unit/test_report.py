@@ -146,7 +146,7 @@ def test_text_shows_evidence_hint_and_command(result: HostResult) -> None:
     lines = text.splitlines()
     second = next(i for i, line in enumerate(lines) if "FAIL" in line)
     assert "The second thing" in lines[second] and lines[second].endswith("0/10")
-    details = "\n".join(lines[second + 1 : second + 4])
+    details = "\n".join(lines[second + 1 : second + 5])
     assert "found:" in details and "second is missing" in details
     assert "hint:" in details and "Then the second." in details
     assert "see:" in details and "look for second" in details
