@@ -1,0 +1,141 @@
+"""Benchmark `labgrade batch` on N simulated hosts against the floor of plain ssh (needs root).
+
+For each count N: bring up N simulated hosts (`grader.lab.api`), optionally add a round-trip
+delay to every connection (bench/delay_relay.py in the ssh ProxyCommand), then measure
+- the floor: `ssh HOST '<the gather command>'` for every host, JOBS at a time (one connection,
+  one command, nothing else), before and after the batches;
+- three batches run in one process (the library behind `labgrade batch`, JOBS at a time): wall
+  time, remote commands per host, open file descriptors before and after each batch;
+and print them with the peak resident memory of this process. Targets (issue 4): batch within
+1.25x of the floor at 16 and 50 hosts, at most 2 remote commands per host, peak memory under
+200 MB for 50 hosts, no growth in open file descriptors over the three batches.
+
+    sudo python3 bench/batch_bench.py [--counts 16,50] [--jobs 8] [--delay-ms 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from grader.batch import Settings, grade_class  # noqa: E402
+from grader.classdir import ClassDir  # noqa: E402
+from grader.connect import ConnectOptions, wrap_command  # noqa: E402
+from grader.gather import gather_command  # noqa: E402
+from grader.inventory import Student  # noqa: E402
+from grader.lab import api  # noqa: E402
+from grader.model import extra_commands, load_exercises  # noqa: E402
+from grader.report.progress import Progress  # noqa: E402
+
+RELAY = ROOT / "bench" / "delay_relay.py"
+
+
+def ssh_config(path: Path, delay_ms: float) -> Path:
+    """The lab's ssh config, each ProxyCommand behind the delaying relay when DELAY_MS > 0."""
+    lines = []
+    for line in api.ssh_config_text().splitlines():
+        if delay_ms > 0 and line.strip().startswith("ProxyCommand "):
+            inner = line.strip().removeprefix("ProxyCommand ")
+            relay = f"{shlex.quote(sys.executable)} {RELAY} {delay_ms:g} -- {inner}"
+            line = f"    ProxyCommand {relay}"
+        lines.append(line)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def floor(names: list[str], config: Path, command: str, jobs: int) -> float:
+    """Wall time of plain `ssh HOST COMMAND` for every host, JOBS at a time."""
+
+    def one(name: str) -> None:
+        done = subprocess.run(
+            ["ssh", "-F", str(config), name, command], capture_output=True, timeout=300
+        )
+        if done.returncode != 0 or b'"complete": true' not in done.stdout[-200:]:
+            raise RuntimeError(f"{name}: plain ssh failed: {done.stderr[-300:]!r}")
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        list(pool.map(one, names))
+    return time.monotonic() - started
+
+
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def batch(names: list[str], config: Path, jobs: int, out: Path) -> tuple[float, int, int]:
+    """(wall time, most remote commands on one host, students in error) of one batch."""
+    students = [Student(name, f"ssh://{name}") for name in names]
+    options = ConnectOptions(ssh_config=str(config), timeout=120)
+    settings = Settings(load_exercises(), None, options, jobs)
+    classdir = ClassDir(out)
+    classdir.create()
+    with open(os.devnull, "w") as quiet:
+        started = time.monotonic()
+        run = grade_class(students, settings, classdir, Progress(quiet, len(students)))
+        wall = time.monotonic() - started
+    errors = [r.error for r in run.results.values() if r.status == "error"]
+    if errors:
+        print(f"    errors: {errors[:3]}", file=sys.stderr)
+    return wall, max(r.remote_commands for r in run.results.values()), len(errors)
+
+
+def bench(count: int, jobs: int, delay_ms: float, work: Path) -> None:
+    names = [f"bb-{i:03}" for i in range(count)]
+    started = time.monotonic()
+    api.up(names, scenario="complete", jobs=8)
+    print(f"{count} hosts up in {time.monotonic() - started:.1f} s")
+    try:
+        config = ssh_config(work / f"ssh_config.{count}", delay_ms)
+        exercises = load_exercises()
+        extra = extra_commands(exercises.select(None).to_run)
+        command = wrap_command(gather_command(extra), ConnectOptions(timeout=120))
+        floors = [floor(names, config, command, jobs)]
+        walls, fds = [], [open_fds()]
+        commands = errors = 0
+        for round_ in range(3):
+            wall, most, failed = batch(names, config, jobs, work / f"out-{count}-{round_}")
+            walls.append(wall)
+            commands, errors = max(commands, most), errors + failed
+            fds.append(open_fds())
+        floors.append(floor(names, config, command, jobs))
+        best_floor = min(floors)
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"N={count} jobs={jobs} delay={delay_ms:g} ms")
+        print(f"  floor (plain ssh + gather): {', '.join(f'{f:.2f} s' for f in floors)}")
+        print(f"  batch x3:                   {', '.join(f'{w:.2f} s' for w in walls)}")
+        ratios = ", ".join(f"{w / best_floor:.2f}x" for w in walls)
+        print(f"  batch / best floor:         {ratios}")
+        print(f"  remote commands per host:   {commands} (students in error: {errors})")
+        print(f"  peak RSS of this process:   {peak_mb:.0f} MB")
+        print(f"  open fds before/after each: {' -> '.join(map(str, fds))}")
+    finally:
+        api.down(names)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--counts", default="16,50", help="host counts (default: 16,50)")
+    parser.add_argument("--jobs", type=int, default=8, help="hosts at once (default: 8)")
+    parser.add_argument("--delay-ms", type=float, default=50, help="added round trip (ms)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="labgrade-batch-bench-") as tmp:
+        os.environ["LABGRADE_LAB_DIR"] = str(Path(tmp) / "lab")
+        for count in (int(c) for c in args.counts.split(",")):
+            bench(count, args.jobs, args.delay_ms, Path(tmp))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
