@@ -1,7 +1,7 @@
 """The process side of a simulated host: start its PID 1, run a script inside, end it.
 
-A host is a tiny reaping init (`reaper.py`) started as PID 1 of fresh PID, mount, UTS and network
-namespaces. Everything the build starts lives in that PID namespace, so SIGKILL to the init ends
+A host is tini (a tiny init that reaps every orphan, so a killed daemon never lingers as a zombie
+that `pgrep` would still find) started as PID 1 of fresh PID, mount, UTS and network namespaces. Everything the build starts lives in that PID namespace, so SIGKILL to the init ends
 every process of the host; its mount and network namespaces, and all they hold, then vanish.
 """
 
@@ -18,7 +18,8 @@ from pathlib import Path
 
 from grader.errors import LabError
 
-REAPER = Path(__file__).with_name("reaper.py")
+# PID 1 says `ready` once the namespaces exist, then idles; tini reaps every orphan around it.
+INIT = ["tini", "--", "sh", "-c", "echo ready; exec sleep infinity </dev/null >/dev/null 2>&1"]
 UNSHARE = [
     "unshare", "--pid", "--fork", "--mount-proc", "--mount", "--uts", "--net",
     "--propagation", "private",
@@ -35,7 +36,7 @@ class Namespaces:
 def start_init() -> Namespaces:
     """Start the host's PID 1 detached from our session; return its and unshare's PID."""
     process = subprocess.Popen(
-        [*UNSHARE, "python3", "-I", "-S", str(REAPER)],
+        [*UNSHARE, *INIT],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -88,14 +89,14 @@ def alive(pid: int) -> bool:
 
 
 def is_lab_init(ns: Namespaces) -> bool:
-    """True if ns.init_pid is still our reaper, child of ns.unshare_pid (PIDs get reused)."""
+    """True if ns.init_pid is still our tini, child of ns.unshare_pid (PIDs get reused)."""
     try:
         cmdline = Path(f"/proc/{ns.init_pid}/cmdline").read_bytes().split(b"\0")
         stat = Path(f"/proc/{ns.init_pid}/stat").read_text()
     except OSError:
         return False
     parent = int(stat.rsplit(")", 1)[1].split()[1])
-    return parent == ns.unshare_pid and str(REAPER).encode() in cmdline
+    return parent == ns.unshare_pid and cmdline[0].endswith(b"tini")
 
 
 def kill(ns: Namespaces, timeout: float = 10.0) -> None:

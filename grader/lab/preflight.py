@@ -11,6 +11,7 @@ from grader.errors import LabError
 # program -> Debian package that provides it
 PROGRAMS: dict[str, str] = {
     "unshare": "util-linux",
+    "tini": "tini",
     "nsenter": "util-linux",
     "ip": "iproute2",
     "sysctl": "procps",

@@ -51,7 +51,7 @@ def test_netns_list_shows_only_this_hosts_namespaces(lab):
 def test_processes_are_the_hosts_own(lab):
     text = out(lab, "complete", "ps -eo pid=,comm=,args=")
     lines = [line.split(None, 2) for line in text.splitlines()]
-    assert lines[0][0] == "1" and "reaper.py" in lines[0][2]
+    assert lines[0][0] == "1" and lines[0][1] == "tini"
     commands = [comm for _, comm, _ in lines]
     assert commands.count("ovs-vswitchd") == 1
     assert commands.count("dnsmasq") == 1
