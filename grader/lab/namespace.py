@@ -1,8 +1,9 @@
 """The process side of a simulated host: start its PID 1, run a script inside, end it.
 
-A host is tini (a tiny init that reaps every orphan, so a killed daemon never lingers as a zombie
-that `pgrep` would still find) started as PID 1 of fresh PID, mount, UTS and network namespaces. Everything the build starts lives in that PID namespace, so SIGKILL to the init ends
-every process of the host; its mount and network namespaces, and all they hold, then vanish.
+A host is tini (a tiny init that reaps every orphan, so a killed daemon never lingers as a
+zombie that `pgrep` would still find) started as PID 1 of fresh PID, mount, UTS and network
+namespaces. Everything the build starts lives in that PID namespace, so SIGKILL to the init
+ends every process of the host; its mount and network namespaces, and all they hold, vanish.
 """
 
 from __future__ import annotations

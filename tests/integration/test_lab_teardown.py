@@ -6,6 +6,7 @@ machine before any of them existed with the machine after they are gone.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -74,10 +75,8 @@ def _network_namespaces_in_use() -> list[str]:
     found = set()
     for entry in os.listdir("/proc"):
         if entry.isdigit():
-            try:
+            with contextlib.suppress(OSError):
                 found.add(os.readlink(f"/proc/{entry}/ns/net"))
-            except OSError:
-                pass
     return sorted(found)
 
 
