@@ -14,6 +14,7 @@ from grader.batch import MAX_JOBS, Settings, default_jobs, grade_class
 from grader.classdir import ClassDir, Manifest
 from grader.commands.class_output import finish_class
 from grader.commands.options import (
+    add_command,
     add_connection_options,
     add_exercises_option,
     add_only_option,
@@ -52,13 +53,7 @@ DEFAULT_OUT = "labgrade-results"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "batch",
-        help="grade a whole class over SSH",
-        description=DESCRIPTION,
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = add_command(subparsers, "batch", "grade a whole class over SSH", DESCRIPTION, EXAMPLES)
     parser.add_argument(
         "inventory", nargs="?", metavar="INVENTORY", help="class.yaml or a CSV file"
     )

@@ -8,6 +8,7 @@ import time
 
 from grader.commands.hosts import resolved_target
 from grader.commands.options import (
+    add_command,
     add_exercises_option,
     add_only_option,
     add_target_options,
@@ -53,13 +54,7 @@ examples:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "check",
-        help="grade a host (or a snapshot)",
-        description=DESCRIPTION,
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = add_command(subparsers, "check", "grade a host (or a snapshot)", DESCRIPTION, EXAMPLES)
     add_target_options(parser)
     parser.add_argument(
         "--snapshot", metavar="FILE", help="grade this snapshot (`labgrade collect`) instead"

@@ -7,7 +7,12 @@ import sys
 from datetime import UTC, datetime
 
 from grader.commands.hosts import resolved_target
-from grader.commands.options import add_exercises_option, add_target_options, write_output
+from grader.commands.options import (
+    add_command,
+    add_exercises_option,
+    add_target_options,
+    write_output,
+)
 from grader.errors import EXIT_OK
 from grader.grading import gather_snapshot
 from grader.model import extra_commands, load_exercises
@@ -22,12 +27,7 @@ Exit codes: 0 saved, 2 usage or exercises-file error, 3 the host could not be ga
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "collect",
-        help="gather a host into a snapshot file",
-        description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = add_command(subparsers, "collect", "gather a host into a snapshot file", DESCRIPTION)
     add_target_options(parser)
     parser.add_argument(
         "-o",

@@ -11,6 +11,23 @@ from grader.connect import ConnectOptions
 from grader.errors import LabgradeError
 
 
+def add_command(
+    subparsers: argparse._SubParsersAction,
+    name: str,
+    summary: str,
+    description: str,
+    epilog: str | None = None,
+) -> argparse.ArgumentParser:
+    """A subcommand's parser; DESCRIPTION and EPILOG keep their line breaks."""
+    return subparsers.add_parser(
+        name,
+        help=summary,
+        description=description,
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
 def add_exercises_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--exercises",

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from grader.classdir import ClassDir, Entry, Manifest
 from grader.commands.class_output import finish_class
-from grader.commands.options import add_exercises_option, add_only_option, split_only
+from grader.commands.options import add_command, add_exercises_option, add_only_option, split_only
 from grader.errors import InputFileError
 from grader.grading import grade_snapshot
 from grader.inventory import Student
@@ -25,11 +25,8 @@ Exit codes: 0 every student graded, 2 usage or file error, 3 some students in er
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "regrade",
-        help="grade a batch directory again from its snapshots",
-        description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser = add_command(
+        subparsers, "regrade", "grade a batch directory again from its snapshots", DESCRIPTION
     )
     parser.add_argument("directory", metavar="DIR", help="the --out DIR of `labgrade batch`")
     add_exercises_option(parser)
