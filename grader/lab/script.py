@@ -1,10 +1,11 @@
 """Turn a host's plan into the shell script that builds it, run inside the host's namespaces.
 
 The script runs as `sh -ec SCRIPT` under `nsenter --target INIT --all`, so every daemon it starts
-lives in the host's PID namespace. It mounts the host's private /run, /tmp, /var/log and OVS
-directories, starts Open vSwitch, plugs the ports as Neutron does, loads the iptables tables that
-`formats` writes, starts dnsmasq, the metadata proxy and sshd, waits until the listeners are up
-and prints `hostkey <public key>` last. All text comes from `formats`; nothing here formats a rule.
+lives in the host's PID namespace. It mounts the host's private /run, /var/log and OVS
+directories (not /tmp: a checkout of labgrade there must stay runnable on the host), starts
+Open vSwitch, plugs the ports as Neutron does, loads the iptables tables that `formats` writes,
+starts dnsmasq, the metadata proxy and sshd, waits until the listeners are up and prints
+`hostkey <public key>` last. All text comes from `formats`; nothing here formats a rule.
 """
 
 from __future__ import annotations
@@ -48,7 +49,6 @@ def _base(name: str) -> list[str]:
         "mount -t tmpfs -o mode=0755 tmpfs /run",
         f"mkdir -p /run/netns /run/openvswitch /run/sshd {RUN_DIR}",
         *mounts,
-        "mount -t tmpfs -o mode=1777 tmpfs /tmp",
         "mkdir -p /var/log/openvswitch",
         "mount -t sysfs sysfs /sys",
         f"hostname {q(name)}",
