@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from grader.errors import LabError
@@ -23,6 +24,7 @@ from grader.lab.sshconfig import ssh_config_text, write_ssh_config
 from grader.lab.state import LabHost
 
 __all__ = [
+    "HostSpec",
     "LabHost",
     "down",
     "host_health",
@@ -41,11 +43,28 @@ def _quiet(_: str) -> None:
     pass
 
 
+@dataclass(frozen=True)
+class HostSpec:
+    """What to build on one host; None = the call's default (release, backend, iptables)."""
+
+    scenario: str = "complete"
+    release: str | None = None
+    backend: str | None = None
+    iptables: str | None = None
+
+
 def build_host(
-    name: str, scenario: scenarios.Scenario, release: formats.Release, authorized_key: str
+    name: str,
+    scenario: scenarios.Scenario,
+    release: formats.Release,
+    authorized_key: str,
+    backend: str = formats.DEFAULT_BACKEND,
+    iptables: str = formats.DEFAULT_IPTABLES,
 ) -> LabHost:
     """Bring up one host; on any failure tear it down and re-raise (never left half-built)."""
-    host_plan = plan.make_plan(name, scenario, release.name, random.Random())
+    host_plan = plan.make_plan(name, scenario, release.name, random.Random(), backend, iptables)
+    if host_plan["metadata"]:
+        host_plan["metadata_proxy"] = "haproxy" if backend == "ovn" else release.metadata_proxy
     ns = namespace.start_init()
     try:
         output = namespace.run_script(ns, build_script(host_plan, release, authorized_key))
@@ -77,11 +96,15 @@ def up(
     jobs: int = DEFAULT_JOBS,
     scenarios_file: Path | str | None = None,
     progress: Progress = _quiet,
+    backend: str = formats.DEFAULT_BACKEND,
+    iptables: str = formats.DEFAULT_IPTABLES,
 ) -> list[LabHost]:
     """Build the named hosts, all in `scenario`, in parallel. See `up_scenarios`."""
     return up_scenarios(
         {plan.check_name(n): scenario for n in _unique(names)},
         release=release,
+        backend=backend,
+        iptables=iptables,
         jobs=jobs,
         scenarios_file=scenarios_file,
         progress=progress,
@@ -96,13 +119,16 @@ def _unique(names: Iterable[str]) -> list[str]:
 
 
 def up_scenarios(
-    hosts: Mapping[str, str],
+    hosts: Mapping[str, str | HostSpec],
     release: str = formats.DEFAULT_RELEASE,
     jobs: int = DEFAULT_JOBS,
     scenarios_file: Path | str | None = None,
     progress: Progress = _quiet,
+    backend: str = formats.DEFAULT_BACKEND,
+    iptables: str = formats.DEFAULT_IPTABLES,
 ) -> list[LabHost]:
-    """Build hosts {name: scenario} in parallel (`jobs` at a time); refuse names in use.
+    """Build hosts {name: scenario or HostSpec} in parallel (`jobs` at a time); refuse names
+    in use. A HostSpec overrides the release, backend and iptables of this call per host.
 
     All or nothing: if one host fails, every host of this call is torn down and the first
     error is raised (LabError for the expected failures).
@@ -112,8 +138,9 @@ def up_scenarios(
         raise LabError("no host to bring up")
     preflight.check_all()
     known = scenarios.load_scenarios(scenarios_file)
-    chosen = {n: scenarios.pick(known, hosts[n]) for n in names}
-    profile = formats.get_release(release)
+    specs = {n: _spec(hosts[n], release, backend, iptables) for n in names}
+    chosen = {n: scenarios.pick(known, specs[n].scenario) for n in names}
+    profiles = {n: formats.get_release(specs[n].release or release) for n in names}
     with state.locked():
         existing = {h.name for h in state.load_all()}
         taken = [n for n in names if n in existing]
@@ -127,7 +154,10 @@ def up_scenarios(
 
         def one(name: str) -> None:
             try:
-                host = build_host(name, chosen[name], profile, key)
+                spec = specs[name]
+                host = build_host(
+                    name, chosen[name], profiles[name], key, spec.backend, spec.iptables
+                )
             except BaseException as error:
                 errors.append((name, error))
                 progress(f"{name}: failed: {error}")
@@ -176,6 +206,19 @@ def down(
         _write_access_files()
     state.clear_if_empty()
     return chosen
+
+
+def _spec(value: str | HostSpec, release: str, backend: str, iptables: str) -> HostSpec:
+    """VALUE with the call's defaults filled in, checked (LabError for unknown names)."""
+    spec = HostSpec(value) if isinstance(value, str) else value
+    spec = HostSpec(
+        spec.scenario, spec.release or release, spec.backend or backend, spec.iptables or iptables
+    )
+    formats.get_release(spec.release or release)
+    formats.get_backend(spec.backend or backend)
+    if spec.iptables not in formats.IPTABLES:
+        raise LabError(f"unknown iptables '{spec.iptables}' (known: {', '.join(formats.IPTABLES)})")
+    return spec
 
 
 def _write_access_files() -> None:

@@ -29,6 +29,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         choices=sorted(formats.RELEASES),
         help=f"Neutron release whose formats to write (default: {formats.DEFAULT_RELEASE})",
     )
+    p_up.add_argument(
+        "--backend",
+        default=formats.DEFAULT_BACKEND,
+        choices=sorted(formats.BACKENDS),
+        help="Neutron backend: hybrid (ML2/OVS, iptables_hybrid; default), ovs-firewall "
+        "(native OVS firewall), ovn (ML2/OVN)",
+    )
+    p_up.add_argument(
+        "--iptables",
+        default=formats.DEFAULT_IPTABLES,
+        choices=formats.IPTABLES,
+        help=f"where the rules live: iptables-nft or iptables-legacy "
+        f"(default: {formats.DEFAULT_IPTABLES})",
+    )
     p_up.add_argument("--jobs", "-j", type=int, default=api.DEFAULT_JOBS, help="parallel builds")
     p_up.add_argument("--scenarios-file", help="scenarios YAML (default: the packaged one)")
     p_up.set_defaults(handler=cmd_up)
@@ -59,13 +73,16 @@ def cmd_up(args: argparse.Namespace) -> int:
         names,
         scenario=args.scenario,
         release=args.release,
+        backend=args.backend,
+        iptables=args.iptables,
         jobs=args.jobs,
         scenarios_file=args.scenarios_file,
         **({"progress": progress} if progress else {}),
     )
     elapsed = time.monotonic() - start
     for host in hosts:
-        print(f"{host.name}\t{host.scenario}\t{host.release}\tup")
+        backend = host.plan.get("backend", formats.DEFAULT_BACKEND)
+        print(f"{host.name}\t{host.scenario}\t{host.release}\t{backend}\tup")
     print(
         f"{len(hosts)} host(s) up in {elapsed:.1f} s; reach them with: "
         f"ssh -F {state.ssh_config_path()} NAME",

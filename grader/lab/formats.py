@@ -54,7 +54,20 @@ class Release:
     route_proto_static: bool  # Train+: the default route is `proto static`
     qg_bridge: str  # "br-ex" (older DevStack) | "br-int" (Newton+, with int-br-ex/phy-br-ex)
     dnsmasq_form: str  # "icehouse" | "queens" | "stein"
-    metadata_proxy: str = "haproxy"  # the process listening on 9697 in qrouter-
+    metadata_proxy: str  # listening on 9697: "neutron-ns-metadata-proxy" (pre-Pike) | "haproxy"
+    conntrack_zones: bool  # Queens+: per-port `-j CT --zone N` rules in the host's raw table
+
+
+@dataclass(frozen=True)
+class Backend:
+    """Which Neutron backend a host runs; the builders read these flags (docs/releases.md)."""
+
+    name: str
+    hybrid_plug: bool  # tap on qbr, qvb/qvo veth pair, qvo on br-int (else tap on br-int)
+    iptables_sg: bool  # per-port security-group chains in the host's filter table
+    agents: bool  # L3/DHCP agents: qrouter-/qdhcp- namespaces, dnsmasq, NAT in iptables
+    ovs_flows: bool  # native OVS firewall: security-group flows on br-int (tables 71-82)
+    ovn: bool  # ML2/OVN: northbound database, ovnmeta-<network> metadata namespace
 
 
 ICEHOUSE = Release(
@@ -71,6 +84,8 @@ ICEHOUSE = Release(
     route_proto_static=False,
     qg_bridge="br-ex",
     dnsmasq_form="icehouse",
+    metadata_proxy="neutron-ns-metadata-proxy",
+    conntrack_zones=False,
 )
 QUEENS = Release(
     name="queens",
@@ -86,6 +101,8 @@ QUEENS = Release(
     route_proto_static=False,
     qg_bridge="br-int",
     dnsmasq_form="queens",
+    metadata_proxy="haproxy",
+    conntrack_zones=True,
 )
 R2024_1 = Release(
     name="2024.1",
@@ -101,9 +118,30 @@ R2024_1 = Release(
     route_proto_static=True,
     qg_bridge="br-int",
     dnsmasq_form="stein",
+    metadata_proxy="haproxy",
+    conntrack_zones=True,
 )
 RELEASES: dict[str, Release] = {r.name: r for r in (ICEHOUSE, QUEENS, R2024_1)}
 DEFAULT_RELEASE = "icehouse"
+
+HYBRID = Backend("hybrid", True, True, True, False, False)
+OVS_FIREWALL = Backend("ovs-firewall", False, False, True, True, False)
+OVN = Backend("ovn", False, False, False, False, True)
+BACKENDS: dict[str, Backend] = {b.name: b for b in (HYBRID, OVS_FIREWALL, OVN)}
+DEFAULT_BACKEND = "hybrid"
+# Where the rules live: loaded with iptables-<name>-restore; the other one stays empty.
+IPTABLES = ("nft", "legacy")
+DEFAULT_IPTABLES = "nft"
+CONNTRACK_ZONE = 4097
+COMMENT_ZONE = "Set zone for"
+METADATA_PROXY_ARGS = (
+    "--metadata_proxy_socket=/opt/stack/data/neutron/metadata_proxy",
+    "--state_path=/opt/stack/data/neutron",
+    "--metadata_proxy_user=1000",
+    "--metadata_proxy_group=1000",
+    "--debug",
+    "--verbose",
+)
 
 
 def chain(name: str) -> str:
@@ -408,6 +446,12 @@ def dnsmasq_argv(plan: Plan, release: Release, run_dir: str) -> list[str]:
 
 def haproxy_config(plan: Plan, release: Release, pid_file: str) -> str:
     """A metadata proxy on 9697 in qrouter-<id> that answers HTTP itself."""
+    header = f"X-Neutron-Router-ID {plan['router_id']}"
+    return haproxy_text(pid_file, "metadata", f"0.0.0.0:{METADATA_PORT}", header)
+
+
+def haproxy_text(pid_file: str, listen: str, bind: str, header: str) -> str:
+    """haproxy configuration: one `listen` section on BIND that answers every request."""
     return "\n".join(
         [
             "global",
@@ -420,13 +464,55 @@ def haproxy_config(plan: Plan, release: Release, pid_file: str) -> str:
             "    timeout connect 5s",
             "    timeout client 30s",
             "    timeout server 30s",
-            "listen metadata",
-            f"    bind 0.0.0.0:{METADATA_PORT}",
-            f"    http-request set-header X-Neutron-Router-ID {plan['router_id']}",
+            f"listen {listen}",
+            f"    bind {bind}",
+            f"    http-request set-header {header}",
             '    http-request return status 200 content-type text/plain string "latest\\n"',
             "",
         ]
     )
+
+
+def restore_command(iptables: str) -> str:
+    """The program that loads a table where the host's rules live (`iptables-nft-restore`)."""
+    return f"iptables-{iptables}-restore"
+
+
+def host_raw_table(plan: Plan, release: Release) -> str:
+    """Queens+: the instance's conntrack zone in the host's raw table; '' otherwise."""
+    if not release.conntrack_zones or not plan["port_id"]:
+        return ""
+    pre, out = chain("PREROUTING"), chain("OUTPUT")
+    comment = f"{COMMENT_ZONE} {plan['port_id'][:11]}"
+    zone = f"CT --zone {CONNTRACK_ZONE}"
+    rules = [
+        f"-A PREROUTING -j {pre}",
+        f"-A OUTPUT -j {out}",
+        _rule(release, pre, f"-m physdev --physdev-in {plan['qvb']}", zone, comment),
+        _rule(release, pre, f"-i {plan['qvb']}", zone, comment),
+        _rule(release, pre, f"-m physdev --physdev-in {plan['tap']}", zone, comment),
+    ]
+    return _table("raw", ("PREROUTING", "OUTPUT"), [out, pre], rules)
+
+
+def metadata_proxy_argv(plan: Plan, release: Release, pid_file: str) -> list[str]:
+    """Pre-Pike: the neutron-ns-metadata-proxy command line (after the interpreter)."""
+    return [
+        f"--pid_file={pid_file}",
+        METADATA_PROXY_ARGS[0],
+        f"--router_id={plan['router_id']}",
+        METADATA_PROXY_ARGS[1],
+        f"--metadata_port={METADATA_PORT}",
+        *METADATA_PROXY_ARGS[2:],
+    ]
+
+
+def get_backend(name: str) -> Backend:
+    from grader.errors import LabError
+
+    if name not in BACKENDS:
+        raise LabError(f"unknown backend '{name}' (known: {', '.join(BACKENDS)})")
+    return BACKENDS[name]
 
 
 def get_release(name: str) -> Release:

@@ -31,7 +31,8 @@ def expected_processes(host: LabHost) -> list[str]:
     if host.plan.get("dhcp_running"):
         names.append("dnsmasq")
     if host.plan.get("metadata"):
-        names.append("haproxy")
+        proxy = host.plan.get("metadata_proxy") or "haproxy"
+        names.append(proxy[:15])  # /proc/PID/comm keeps 15 characters
     if host.plan.get("port_id"):
         names.append("nc")
     return names

@@ -24,6 +24,7 @@ PRIVATE_GATEWAY = "10.0.0.1"
 PUBLIC_GATEWAY = "172.24.4.1"
 CHAIN_PREFIX = "neutron-openvswi"
 LOCAL_VLAN = 1
+INSTANCE_OFPORT = 10  # ofport_request of the instance's tap on br-int (not hybrid)
 
 Plan = dict[str, Any]
 
@@ -63,7 +64,14 @@ def _hosts(cidr: str, rng: random.Random, count: int, exclude: set[str]) -> list
     return chosen
 
 
-def make_plan(name: str, scenario: Scenario, release: str, rng: random.Random) -> Plan:
+def make_plan(
+    name: str,
+    scenario: Scenario,
+    release: str,
+    rng: random.Random,
+    backend: str = "hybrid",
+    iptables: str = "nft",
+) -> Plan:
     """Everything about one host, as a JSON-ready dict (keys documented in docs/lab.md)."""
     check_name(name)
     network_id, subnet_id, router_id, sg_id = (_uuid(rng) for _ in range(4))
@@ -74,6 +82,8 @@ def make_plan(name: str, scenario: Scenario, release: str, rng: random.Random) -
         "name": name,
         "scenario": scenario.name,
         "release": release,
+        "backend": backend,
+        "iptables": iptables,
         "network_id": network_id,
         "subnet_id": subnet_id,
         "router_id": router_id,
@@ -98,6 +108,7 @@ def make_plan(name: str, scenario: Scenario, release: str, rng: random.Random) -
         "qg_ip": qg_ip,
         "qg_mac": _mac(rng),
         "metadata": scenario.metadata,
+        "metadata_proxy": None,
         "instance_id": None,
         "port_id": None,
         "tap": None,
@@ -112,6 +123,8 @@ def make_plan(name: str, scenario: Scenario, release: str, rng: random.Random) -
         "sg_rules": [rule.to_dict() for rule in scenario.security_group_rules],
         "floating_ip_id": None,
         "floating_ip": None,
+        "ofport": None,
+        "ovnmeta_ns": None,
     }
     if scenario.instance:
         port_id = _uuid(rng)
@@ -132,4 +145,17 @@ def make_plan(name: str, scenario: Scenario, release: str, rng: random.Random) -
         plan["sg_rules"] = []
     if scenario.floating_ip and scenario.instance:
         plan.update(floating_ip_id=_uuid(rng), floating_ip=floating_ip)
+    return _for_backend(plan, backend)
+
+
+def _for_backend(plan: Plan, backend: str) -> Plan:
+    """Leave out what BACKEND does not have (docs/releases.md)."""
+    if backend == "hybrid":
+        return plan
+    plan.update(qbr=None, qvb=None, qvo=None, chain_in=None, chain_out=None, chain_spoof=None)
+    if plan["port_id"]:
+        plan["ofport"] = INSTANCE_OFPORT
+    if backend == "ovn":
+        plan.update(qrouter_ns=None, qdhcp_ns=None, dhcp_running=False)
+        plan["ovnmeta_ns"] = f"ovnmeta-{plan['network_id']}"
     return plan

@@ -16,6 +16,10 @@ PROGRAMS: dict[str, str] = {
     "ip": "iproute2",
     "sysctl": "procps",
     "iptables-restore": "iptables",
+    "iptables-legacy-restore": "iptables",
+    "iptables-nft-restore": "iptables",
+    "ovs-ofctl": "openvswitch-common",
+    "ovn-nbctl": "ovn-common",
     "ipset": "ipset",
     "ovsdb-tool": "openvswitch-switch",
     "ovsdb-server": "openvswitch-switch",
@@ -30,6 +34,7 @@ PROGRAMS: dict[str, str] = {
 }
 FILES: dict[str, str] = {
     "/usr/share/openvswitch/vswitch.ovsschema": "openvswitch-common",
+    "/usr/share/ovn/ovn-nb.ovsschema": "ovn-central",
     "/etc/openvswitch": "openvswitch-switch",
     "/var/lib/openvswitch": "openvswitch-switch",
 }

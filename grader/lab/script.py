@@ -13,33 +13,19 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-from grader.lab import formats
-from grader.lab.formats import Release
+from grader.lab import formats, formats_ovsfw, script_ovn
+from grader.lab.formats import Backend, Release
 from grader.lab.plan import Plan
+from grader.lab.shell import heredoc as _heredoc
+from grader.lab.shell import wait_listen as _wait_listen
 
 RUN_DIR = "/run/lab"
 HOST_KEY = f"{RUN_DIR}/ssh_host_ed25519_key"
 TXCSUM_CODE = Path(__file__).with_name("txcsum.py").read_text(encoding="utf-8")
+PROXY_CODE = Path(__file__).with_name("metadata_proxy.py").read_text(encoding="utf-8")
 PRIVATE_TMPFS = ("/etc/openvswitch", "/var/lib/openvswitch", "/var/log")
 
 q = shlex.quote
-
-
-def _heredoc(command: str, text: str) -> str:
-    marker = "LABGRADE_EOF"
-    if marker in text:
-        raise ValueError("heredoc marker in text")
-    return f"{command} <<'{marker}'\n{text.rstrip(chr(10))}\n{marker}"
-
-
-def _wait_listen(port: int, prefix: str = "") -> str:
-    """Wait (max 5 s) until something listens on tcp/PORT in the current (or given) netns."""
-    pattern = f":{port:04X} 00000000:0000 0A"
-    return (
-        f"i=0; until {prefix}grep -q '{pattern}' /proc/net/tcp; do i=$((i+1)); "
-        f'[ $i -lt 250 ] || {{ echo "nothing listens on tcp/{port}" >&2; exit 1; }}; '
-        "sleep 0.02; done"
-    )
 
 
 def _base(name: str) -> list[str]:
@@ -84,11 +70,14 @@ def _neutron_iface(port_id: str, mac: str, internal: bool, extra: str = "") -> s
     return f"{kind}{ids}external_ids:attached-mac={mac}{extra}"
 
 
-def _ovs_topology(plan: Plan, release: Release) -> list[str]:
+def _ovs_topology(plan: Plan, release: Release, backend: Backend) -> list[str]:
     vlan = plan["local_vlan"]
     args = ["ovs-vsctl"]
     for bridge in ("br-int", "br-ex"):
         args += ["--", f"add-br {bridge}", "--", f"set bridge {bridge} datapath_type=netdev"]
+    args += _instance_port(plan, vlan)
+    if backend.ovn:
+        return [" ".join(args + script_ovn.ovs_args(plan))]
     args += _ovs_port(
         "br-int", plan["qr_dev"], vlan, _neutron_iface(plan["qr_port_id"], plan["qr_mac"], True)
     )
@@ -105,12 +94,21 @@ def _ovs_topology(plan: Plan, release: Release) -> list[str]:
         args += _ovs_port("br-ex", "phy-br-ex", None, "type=patch options:peer=int-br-ex")
     else:
         args += _ovs_port("br-ex", plan["qg_dev"], None, qg_iface)
-    if plan["port_id"]:
-        vm = f" external_ids:vm-uuid={plan['instance_id']}"
-        args += _ovs_port(
-            "br-int", plan["qvo"], vlan, _neutron_iface(plan["port_id"], plan["mac"], False, vm)
-        )
-    return [" ".join(args)]  # one transaction; waits until ovs-vswitchd made the devices
+    lines = [" ".join(args)]  # one transaction; waits until ovs-vswitchd made the devices
+    if backend.ovs_flows and plan["port_id"]:
+        lines.append(_heredoc("ovs-ofctl add-flows br-int -", formats_ovsfw.flows(plan)))
+    return lines
+
+
+def _instance_port(plan: Plan, vlan: int) -> list[str]:
+    """The instance's port on br-int: qvo (hybrid plug) or the tap itself, ofport requested."""
+    if not plan["port_id"]:
+        return []
+    extra = f" external_ids:vm-uuid={plan['instance_id']}"
+    if plan["ofport"] is not None:
+        extra += f" ofport_request={plan['ofport']}"
+    iface = _neutron_iface(plan["port_id"], plan["mac"], False, extra)
+    return _ovs_port("br-int", plan["qvo"] or plan["tap"], vlan, iface)
 
 
 def _public_side(plan: Plan) -> list[str]:
@@ -123,8 +121,8 @@ def _public_side(plan: Plan) -> list[str]:
 
 
 def _instance_devices(plan: Plan) -> list[str]:
-    if not plan["port_id"]:
-        return []
+    if not plan["port_id"] or not plan["qbr"]:
+        return []  # no instance, or no hybrid plug (the tap sits on br-int)
     qbr, qvb, qvo = plan["qbr"], plan["qvb"], plan["qvo"]
     return [
         f"ip link add {qvb} type veth peer name {qvo}",
@@ -147,27 +145,36 @@ def _instance(plan: Plan) -> list[str]:
             f"ip route add default via {plan['private_gateway']}",
         ]
     )
+    devices = " ".join(d for d in (plan["qvb"], plan["qvo"], tap, plan["qbr"]) if d)
+    plug = [f"ip link set {tap} master {plan['qbr']}"] if plan["qbr"] else []
     return [
         "unshare --net -- nc -dlk 22 </dev/null >/dev/null 2>&1 &",
         "VM=$!",
         'until [ "$(readlink /proc/$VM/ns/net)" != "$(readlink /proc/self/ns/net)" ]; '
         "do sleep 0.005; done",
         f"ip link add {tap} type veth peer name eth0 netns $VM",
-        f"ip link set {tap} master {plan['qbr']}",
-        f"for d in {plan['qvb']} {plan['qvo']} {tap} {plan['qbr']}; do ip link set $d up; done",
+        *plug,
+        f"for d in {devices}; do ip link set $d up; done",
         f"nsenter --target $VM --net sh -ec {q(inside)}",
         f"nsenter --target $VM --net python3 -I -S -c {q(TXCSUM_CODE)} eth0",
         _wait_listen(22, "nsenter --target $VM --net "),
     ]
 
 
-def _host_iptables(plan: Plan, release: Release) -> list[str]:
+def _host_iptables(plan: Plan, release: Release, backend: Backend) -> list[str]:
+    if not backend.iptables_sg:
+        return []
     lines = []
     for name, members in formats.host_ipsets(plan, release):
         lines.append(f"ipset create {name} hash:net family inet")
         lines += [f"ipset add {name} {member}" for member in members]
-    lines.append(_heredoc("iptables-restore", formats.host_filter_table(plan, release)))
+    tables = formats.host_filter_table(plan, release) + formats.host_raw_table(plan, release)
+    lines.append(_heredoc(_restore(plan), tables))
     return lines
+
+
+def _restore(plan: Plan) -> str:
+    return formats.restore_command(plan.get("iptables") or formats.DEFAULT_IPTABLES)
 
 
 def _router(plan: Plan, release: Release) -> list[str]:
@@ -198,18 +205,34 @@ def _router(plan: Plan, release: Release) -> list[str]:
         formats.router_mangle_table(plan, release),
     ]
     text = "".join(tables)
-    lines.append(_heredoc(f"ip netns exec {ns} iptables-restore", text))
+    lines.append(_heredoc(f"ip netns exec {ns} {_restore(plan)}", text))
     if plan["metadata"]:
-        conf_dir = f"{RUN_DIR}/metadata-proxy"
-        pid_file = f"{conf_dir}/{plan['router_id']}.pid"
+        lines += _metadata_proxy(plan, release)
+    return lines
+
+
+def _metadata_proxy(plan: Plan, release: Release) -> list[str]:
+    """haproxy (Pike+) or neutron-ns-metadata-proxy on 9697 in qrouter-<id>."""
+    ns = plan["qrouter_ns"]
+    conf_dir = f"{RUN_DIR}/metadata-proxy"
+    pid_file = f"{conf_dir}/{plan['router_id']}.pid"
+    lines = [f"mkdir -p {conf_dir}"]
+    if release.metadata_proxy == "haproxy":
         conf = f"{conf_dir}/{plan['router_id']}.conf"
         lines += [
-            f"mkdir -p {conf_dir}",
             _heredoc(f"cat > {conf}", formats.haproxy_config(plan, release, pid_file)),
             f"ip netns exec {ns} haproxy -f {conf} </dev/null >/dev/null",
-            _wait_listen(formats.METADATA_PORT, f"ip netns exec {ns} "),
         ]
-    return lines
+    else:
+        program = f"{RUN_DIR}/bin/{release.metadata_proxy}"
+        argv = " ".join(q(a) for a in formats.metadata_proxy_argv(plan, release, pid_file))
+        lines += [
+            f"mkdir -p {RUN_DIR}/bin",
+            _heredoc(f"cat > {program}", "#!/usr/bin/python3\n" + PROXY_CODE),
+            f"chmod 755 {program}",
+            f"ip netns exec {ns} {program} {argv} </dev/null >/dev/null 2>&1 &",
+        ]
+    return [*lines, _wait_listen(formats.METADATA_PORT, f"ip netns exec {ns} ")]
 
 
 def _dhcp(plan: Plan, release: Release) -> list[str]:
@@ -266,16 +289,18 @@ def _sshd(name: str, authorized_key: str) -> list[str]:
 
 def build_script(plan: Plan, release: Release, authorized_key: str) -> str:
     """The whole build of one host as one POSIX shell script (run with `sh -ec`)."""
+    backend = formats.get_backend(plan.get("backend") or formats.DEFAULT_BACKEND)
+    agents = [*_router(plan, release), *_dhcp(plan, release)] if backend.agents else []
     lines = [
         *_base(plan["name"]),
         *_ovs_start(),
         *_instance_devices(plan),
-        *_ovs_topology(plan, release),
-        *_public_side(plan),
-        *_host_iptables(plan, release),
         *_instance(plan),
-        *_router(plan, release),
-        *_dhcp(plan, release),
+        *_ovs_topology(plan, release, backend),
+        *_public_side(plan),
+        *_host_iptables(plan, release, backend),
+        *agents,
+        *(script_ovn.build_lines(plan) if backend.ovn else []),
         *_sshd(plan["name"], authorized_key),
         f'echo "hostkey $(cat {HOST_KEY}.pub)"',
     ]

@@ -127,7 +127,8 @@ def test_build_script_holds_every_part() -> None:
     text = script.build_script(p, formats.ICEHOUSE, "ssh-ed25519 AAAA test")
     assert f"ip netns add {p['qrouter_ns']}" in text and f"ip netns add {p['qdhcp_ns']}" in text
     assert "datapath_type=netdev" in text and "--mlockall" not in text
-    assert f"--interface={p['dhcp_tap']}" in text and "haproxy -f" in text
+    assert f"--interface={p['dhcp_tap']}" in text and "neutron-ns-metadata-proxy --pid" in text
+    assert "haproxy -f" in script.build_script(p, formats.QUEENS, "k")
     down = script.build_script(make("dhcp-down"), formats.ICEHOUSE, "k")
     assert "dnsmasq" not in down.replace("/dhcp/", "")
 
