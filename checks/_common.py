@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from grader.facts import NATIVE, OVN, Facts, Instance, NamespaceView
+from grader.facts import NATIVE, OVN, Facts, Instance, NamespaceView, NatRule
 from grader.outcome import CannotGrade
 from grader.parsers.iptables_save import Rule
 
@@ -62,3 +62,10 @@ def no_instance(facts: Facts) -> str:
 
 def instance_chain_see(facts: Facts, instance: Instance) -> str:
     return facts.root.iptables(f"-S {instance.chain_in}")
+
+
+def for_instance(facts: Facts, nat: Iterable[NatRule]) -> list[NatRule]:
+    """The NAT rules whose fixed address is the graded instance's (all when it is unknown):
+    NAT pasted for some other address does not count."""
+    fixed = set(facts.instance.fixed_ips) if facts.instance else set()
+    return [rule for rule in nat if not fixed or rule.fixed in fixed]

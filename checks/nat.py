@@ -5,7 +5,7 @@ Rules count only in chains reached from the built-in hook (PREROUTING, OUTPUT, P
 
 from __future__ import annotations
 
-from checks._common import agents_only, lines, rule_lines, rules_or_error
+from checks._common import agents_only, for_instance, lines, rule_lines, rules_or_error
 from checks._registry import check
 from grader.facts import HYBRID, Facts, NatRule, Router
 from grader.facts.router import reach
@@ -36,9 +36,9 @@ def _floating_candidates(facts: Facts, router: Router) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _dnat_pairs(router: Router, floating: str) -> tuple[list[NatRule], list[NatRule]]:
+def _dnat_pairs(facts: Facts, router: Router, floating: str) -> tuple[list[NatRule], list[NatRule]]:
     pre, out = reach(router.view.rules, "PREROUTING"), reach(router.view.rules, "OUTPUT")
-    mine = [n for n in router.dnat if n.floating == floating]
+    mine = [n for n in for_instance(facts, router.dnat) if n.floating == floating]
     return [n for n in mine if n.rule.chain in pre], [n for n in mine if n.rule.chain in out]
 
 
@@ -63,7 +63,7 @@ def nat_dnat(facts: Facts) -> Outcome:
     if router is None:
         return _no_router(expected)
     for floating in _floating_candidates(facts, router):
-        pre, out = _dnat_pairs(router, floating)
+        pre, out = _dnat_pairs(facts, router, floating)
         if pre and out:
             return passed(rule_lines([pre[0].rule, out[0].rule]), _see(router), expected)
     return failed(
@@ -82,9 +82,8 @@ def nat_snat(facts: Facts) -> Outcome:
     if router is None:
         return _no_router(expected)
     candidates = set(_floating_candidates(facts, router))
-    found = [n for n in _snat(router) if n.floating in candidates] or (
-        _snat(router) if not candidates else []
-    )
+    snat = for_instance(facts, _snat(router))
+    found = [n for n in snat if n.floating in candidates] or (snat if not candidates else [])
     if found:
         return passed(rule_lines(n.rule for n in found[:1]), _see(router), expected)
     return failed(

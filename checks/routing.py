@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from checks._common import agents_only, lines
+from checks._common import agents_only, for_instance, lines
 from checks._registry import check
 from grader.facts import Facts, Router
+from grader.facts.router import reach
 from grader.outcome import Outcome, failed, passed
 
 
@@ -62,16 +63,32 @@ def default_route(facts: Facts) -> Outcome:
 
 @check("floating_ip")
 def floating_ip(facts: Facts) -> Outcome:
-    """qg- carries a /32 (the floating IP) besides the router's own address."""
+    """qg- carries a /32 (the floating IP) besides the router's own address, and DNAT sends it
+    on to the instance (a /32 with no NAT behind it is not a floating IP)."""
     router = _router(facts)
     if router is None:
         return _no_router()
     see = router.view.run("ip a")
-    expected = "a /32 address on qg-<port> besides the router's own address"
+    expected = "a /32 address on qg-<port> besides the router's own address, DNATed to the instance"
     if not router.floating:
         qg = [a.line for a in router.view.addresses if a.ifname.startswith("qg-")]
         return failed("no floating IP (/32) on qg-; qg- holds:\n" + lines(qg), expected, see)
-    evidence = lines(a.line for a in router.floating)
+    pre = reach(router.view.rules, "PREROUTING")
+    nated = {n.floating for n in for_instance(facts, router.dnat) if n.rule.chain in pre}
+    behind = [a for a in router.floating if a.address in nated]
+    if not behind:
+        whose = (
+            "the instance's fixed IP"
+            if facts.instance and facts.instance.fixed_ips
+            else "an instance"
+        )
+        return failed(
+            "a /32 on qg- is a floating IP only when DNAT (reached from PREROUTING) sends it to "
+            f"{whose}; none does:\n" + lines(a.line for a in router.floating),
+            expected,
+            see,
+        )
+    evidence = lines(a.line for a in behind)
     instance = facts.instance
     if instance and instance.floating_ip:
         evidence += f"\n(the instance's floating IP: {instance.floating_ip})"

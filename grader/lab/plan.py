@@ -121,6 +121,7 @@ def make_plan(
         "chain_out": None,
         "chain_spoof": None,
         "sg_rules": [rule.to_dict() for rule in scenario.security_group_rules],
+        "extras": [dict(step) for step in scenario.extras],
         "floating_ip_id": None,
         "floating_ip": None,
         "ofport": None,

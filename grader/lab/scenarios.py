@@ -10,6 +10,7 @@ file, the line and the key (`InputFileError`, exit code 2).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import re
@@ -20,12 +21,13 @@ from typing import Any
 import yaml
 
 from grader.errors import InputFileError, LabError
+from grader.lab.extras import parse_extras
 
 DEFAULT_FILE = Path(__file__).with_name("scenarios.yaml")
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 PROTOCOLS = ("tcp", "udp", "icmp", "any")
 BOOL_KEYS = ("instance", "floating_ip", "dhcp", "metadata")
-SCENARIO_KEYS = ("description", *BOOL_KEYS, "security_group_rules")
+SCENARIO_KEYS = ("description", *BOOL_KEYS, "security_group_rules", "extras")
 RULE_KEYS = ("protocol", "port", "icmp_type", "remote_ip_prefix", "remote_group")
 
 
@@ -53,6 +55,7 @@ class Scenario:
     dhcp: bool = True
     metadata: bool = True
     security_group_rules: tuple[Rule, ...] = field(default_factory=tuple)
+    extras: tuple[dict[str, Any], ...] = ()  # grader/lab/extras.py steps
 
 
 def scenarios_file() -> Path:
@@ -141,6 +144,10 @@ class _Validator:
                 raise self.fail(value_node, key, f"unknown key in scenario '{name}'")
             if key == "security_group_rules":
                 values[key] = self.rules(value_node)
+                continue
+            if key == "extras":
+                raw = yaml.safe_load(yaml.serialize(value_node))
+                values[key] = parse_extras(raw, functools.partial(self.fail, value_node))
                 continue
             value = self.scalar(value_node, key)
             if key == "description":

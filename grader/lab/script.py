@@ -14,6 +14,7 @@ import shlex
 from pathlib import Path
 
 from grader.lab import formats, formats_ovsfw, script_ovn
+from grader.lab.extras import extras_script
 from grader.lab.formats import Backend, Release
 from grader.lab.plan import Plan
 from grader.lab.shell import heredoc as _heredoc
@@ -301,6 +302,7 @@ def build_script(plan: Plan, release: Release, authorized_key: str) -> str:
         *_host_iptables(plan, release, backend),
         *agents,
         *(script_ovn.build_lines(plan) if backend.ovn else []),
+        *extras_script(plan),  # a scenario's hand-made additions (grader/lab/extras.py)
         *_sshd(plan["name"], authorized_key),
         f'echo "hostkey $(cat {HOST_KEY}.pub)"',
     ]
