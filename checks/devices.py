@@ -122,3 +122,24 @@ def ovs_ports(facts: Facts) -> Outcome:
     if problems:
         return failed("; ".join(problems) + "\n" + listing, expected, see)
     return passed("; ".join(found) + "\n" + listing, see, expected)
+
+
+@check("tap_on_br_int")
+def tap_on_br_int(facts: Facts) -> Outcome:
+    """Native firewall / OVN: the instance's tap is itself a port of br-int, on no Linux bridge."""
+    instance = facts.instance
+    expected = "tapX among `ovs-vsctl list-ports br-int`, with no `master qbrX`"
+    see = "sudo ovs-vsctl list-ports br-int"
+    if instance is None or instance.tap is None:
+        return failed(no_instance(facts), expected, "ip a")
+    if facts.ovs_bridges is None:
+        raise CannotGrade(f"could not list Open vSwitch ports: {facts.ovs_error}", see)
+    link = facts.root.link(instance.tap)
+    if instance.tap not in facts.ovs_ports("br-int"):
+        ports = ", ".join(facts.ovs_ports("br-int")) or "(none)"
+        return failed(f"{instance.tap} is not a port of br-int (ports: {ports})", expected, see)
+    if link is not None and link.master and link.master.startswith("qbr"):
+        return failed(f"{link.line}\n(plugged into a Linux bridge)", expected, see)
+    return passed(
+        (link.line if link else instance.tap) + "\nbr-int port: " + instance.tap, see, expected
+    )

@@ -3,7 +3,10 @@
     result = grade(load_exercises(), build_facts(snapshot), only=["sg"], target="ssh://lab-1")
 
 Checks run in `requires` order. A check whose prerequisite did not pass is `skip` ("requires
-sg.chain (fail)"); a check that raises is `error` with the exception, and the run goes on.
+sg.chain (fail)"), or `error` with its reason when the prerequisite cannot be graded on this
+host (CannotGrade: e.g. the backend has no such thing), never a silent skip; a check that
+raises is `error` with the exception, and the run goes on. The default checks are
+those that apply to the host's backend (exercises.yaml `backends:`).
 Score = points of the passed checks; max_score = points of the selected checks.
 """
 
@@ -11,8 +14,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
+from grader.backends import DEFAULT as DEFAULT_BACKEND
 from grader.model import CheckSpec, Exercises
 from grader.outcome import CannotGrade, Outcome
 from grader.result import CheckResult, ExerciseResult, HostResult
@@ -26,12 +31,20 @@ class FactsLike(Protocol):
     discovered: dict[str, str]
 
 
+@dataclass(frozen=True)
+class Ungradable(Outcome):
+    """An `error` because the host cannot show what the check needs (CannotGrade): the checks
+    that require it cannot be graded either, so they are `error` too, with its reason."""
+
+    reason: str = ""  # the first check's own reason, passed down to its dependants
+
+
 def run_check(spec: CheckSpec, facts: Any, checks: Mapping[str, Any]) -> Outcome:
     """Call the check function; any exception (or a non-Outcome) becomes an `error`."""
     try:
         outcome = checks[spec.check](facts, **spec.params)
     except CannotGrade as error:
-        return Outcome("error", str(error) or "cannot grade this check on this host")
+        return Ungradable("error", str(error) or "cannot grade this check on this host")
     except Exception as error:
         return Outcome("error", f"check '{spec.check}' raised {type(error).__name__}: {error}")
     if not isinstance(outcome, Outcome):
@@ -65,12 +78,36 @@ def evaluate(
     outcomes: dict[str, Outcome] = {}
     for spec in specs:
         blocking = [r for r in spec.requires if not outcomes[r].passed]
-        if blocking:
+        ungradable = [r for r in blocking if isinstance(outcomes[r], Ungradable)]
+        if ungradable:
+            first = outcomes[ungradable[0]]
+            reason = getattr(first, "reason", "") or first.evidence
+            text = f"requires {ungradable[0]}, which cannot be graded here: {reason}"
+            outcomes[spec.id] = Ungradable("error", text, reason=reason)
+        elif blocking:
             reasons = ", ".join(f"{r} ({outcomes[r].status})" for r in blocking)
             outcomes[spec.id] = Outcome("skip", f"requires {reasons}")
         else:
             outcomes[spec.id] = run_check(spec, facts, checks)
     return outcomes
+
+
+def _discovered(
+    facts: FactsLike, exercises: Exercises, backend: str, only: Sequence[str] | None
+) -> dict[str, str]:
+    """What the facts discovered, plus the lab's checks left out for this backend."""
+    found = {str(k): str(v) for k, v in (getattr(facts, "discovered", {}) or {}).items()}
+    graded_as = exercises.grading_backend(backend)
+    if not only and graded_as != DEFAULT_BACKEND:
+        left_out = [
+            c.id
+            for e in exercises.exercises
+            if e.default
+            for c in e.checks
+            if c.applies_to(DEFAULT_BACKEND) and not c.applies_to(graded_as)
+        ]
+        found["not graded on this backend"] = ", ".join(left_out) or "(none)"
+    return found
 
 
 def grade(
@@ -87,7 +124,8 @@ def grade(
     if checks is None:
         from checks import CHECKS as checks
     started = time.monotonic() if started is None else started
-    selection = exercises.select(only)
+    backend = str(getattr(facts, "backend", "") or "") or DEFAULT_BACKEND
+    selection = exercises.select(only, backend=backend)
     outcomes = evaluate(selection.to_run, facts, checks)
     results = tuple(
         ExerciseResult(
@@ -102,7 +140,7 @@ def grade(
         status="graded",
         backend=str(getattr(facts, "backend", "") or ""),
         backend_problem=getattr(facts, "backend_problem", None),
-        discovered={str(k): str(v) for k, v in (getattr(facts, "discovered", {}) or {}).items()},
+        discovered=_discovered(facts, exercises, backend, only),
         score=sum(e.score for e in results),
         max_score=sum(e.max_score for e in results),
         remote_commands=remote_commands,

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from grader.backends import KNOWN as KNOWN_BACKENDS
 from grader.errors import InputFileError
 from grader.model import CheckSpec, Exercise, Exercises
 from grader.paramtypes import signature_params, type_problem
@@ -23,7 +24,7 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 FORMAT_VERSION = 1
 
 TOP_KEYS = {"version": True, "exercises": True}  # key -> required
-EXERCISE_KEYS = {"id": True, "title": True, "default": False, "checks": True}
+EXERCISE_KEYS = {"id": True, "title": True, "default": False, "backends": False, "checks": True}
 CHECK_KEYS = {
     "id": True,
     "title": True,
@@ -32,6 +33,7 @@ CHECK_KEYS = {
     "params": False,
     "requires": False,
     "hint": False,
+    "backends": False,
 }
 
 
@@ -46,12 +48,6 @@ def _kind(value: Any) -> str:
     return {dict: "mapping", MappingNode: "mapping", list: "list", ListNode: "list"}.get(
         type(value), type(value).__name__
     )
-
-
-def _type_word(kind: type) -> str:
-    if kind in (int, float):
-        return "number"
-    return "null" if kind is type(None) else kind.__name__
 
 
 class _Validator:
@@ -82,7 +78,7 @@ class _Validator:
         kinds = kind if isinstance(kind, tuple) else (kind,)
         is_bool = isinstance(value, bool)
         if (is_bool and bool not in kinds) or not isinstance(value, kinds):
-            names = " or ".join(_type_word(k) for k in kinds)
+            names = " or ".join("number" if k in (int, float) else k.__name__ for k in kinds)
             names = "number" if set(kinds) == {int, float} else names
             raise self.error(node.key_line(key), key, f"must be {names}, not {_kind(value)}")
         return value
@@ -119,11 +115,33 @@ class _Validator:
         exercise_id = self.identifier(node)
         title = self.title(node)
         default = self.typed(node, "default", bool, True)
+        backends = self.backends(node, ())
         items = node["checks"]
         if not isinstance(items, ListNode) or not items:
             raise self.error(node.key_line("checks"), "checks", "must be a non-empty list")
-        checks = [self.check(item, items.item_line(i), exercise_id) for i, item in enumerate(items)]
+        checks = [
+            self.check(item, items.item_line(i), exercise_id, backends)
+            for i, item in enumerate(items)
+        ]
         return Exercise(exercise_id, title, tuple(checks), default, node.line)
+
+    def backends(self, node: MappingNode, within: tuple[str, ...]) -> tuple[str, ...]:
+        """`backends:` (names from grader.backends), inside the exercise's own if it has one."""
+        value = self.typed(node, "backends", (list, type(None)), None)
+        if not value:
+            return within
+        line = node.key_line("backends")
+        for name in value:
+            if name not in KNOWN_BACKENDS:
+                raise self.error(
+                    line,
+                    "backends",
+                    f"unknown backend {name!r}{_hint(str(name), list(KNOWN_BACKENDS))} "
+                    f"(known: {', '.join(KNOWN_BACKENDS)})",
+                )
+            if within and name not in within:
+                raise self.error(line, "backends", f"{name!r} is not among the exercise's backends")
+        return tuple(value)
 
     def title(self, node: MappingNode) -> str:
         title = self.typed(node, "title", str, "")
@@ -131,7 +149,9 @@ class _Validator:
             raise self.error(node.key_line("title"), "title", "must not be empty")
         return title
 
-    def check(self, value: Any, line: int, exercise_id: str) -> CheckSpec:
+    def check(
+        self, value: Any, line: int, exercise_id: str, backends: tuple[str, ...] = ()
+    ) -> CheckSpec:
         node = self.mapping(value, line, "a check", CHECK_KEYS)
         check_id = self.identifier(node)
         points = self.typed(node, "points", (int, float), 0)
@@ -164,6 +184,7 @@ class _Validator:
             hint.strip(),
             exercise_id,
             node.line,
+            self.backends(node, backends),
         )
 
     def params(self, node: MappingNode, name: str) -> dict[str, Any]:

@@ -174,10 +174,19 @@ if have ovs-vsctl; then
     run ovs_external_ids "" "" ovs-vsctl --timeout=10 get Open_vSwitch . external_ids
 fi
 run_if ovs_flows_br_int "" "" ovs-ofctl --timeout=10 dump-flows br-int
+run_if ovs_ofctl_show_br_int "" "" ovs-ofctl --timeout=10 show br-int
 if have ovn-nbctl; then
     run ovn_nb_show "" "" ovn-nbctl --timeout=10 show
-    run ovn_nb_nat "" "" ovn-nbctl --timeout=10 list NAT
-    run ovn_nb_acl "" "" ovn-nbctl --timeout=10 list ACL
+    if [ "$rc" = 0 ]; then
+        run ovn_nb_nat "" "" ovn-nbctl --timeout=10 list NAT
+        run ovn_nb_acl "" "" ovn-nbctl --timeout=10 list ACL
+        run ovn_nb_port_group "" "" ovn-nbctl --timeout=10 list Port_Group
+        run ovn_nb_switch_port "" "" ovn-nbctl --timeout=10 list Logical_Switch_Port
+        run ovn_nb_router "" "" ovn-nbctl --timeout=10 list Logical_Router
+        run ovn_nb_router_port "" "" ovn-nbctl --timeout=10 list Logical_Router_Port
+        run ovn_nb_route "" "" ovn-nbctl --timeout=10 list Logical_Router_Static_Route
+        run ovn_nb_dhcp "" "" ovn-nbctl --timeout=10 list DHCP_Options
+    fi
 else
     missing ovn_nb_show "" "" ovn-nbctl
 fi

@@ -79,8 +79,9 @@ def grade_target(
     """Gather SPEC in one remote command and grade it: (result, snapshot or None on error)."""
     started = time.monotonic()
     selection = exercises.select(only)
+    candidates = exercises.select(only, backend=None).to_run  # the backend is not known yet
     try:
-        snapshot, remote_commands = gather_snapshot(spec, extra_commands(selection.to_run), options)
+        snapshot, remote_commands = gather_snapshot(spec, extra_commands(candidates), options)
     except Exception as error:
         reason = str(error) if isinstance(error, HostError) else why(error)
         max_score = sum(e.max_points for e in selection.exercises)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import grader
+from grader.backends import DEFAULT as DEFAULT_BACKEND
 from grader.errors import LabgradeError
 
 
@@ -30,6 +31,12 @@ class CheckSpec:
     hint: str = ""
     exercise: str = ""  # the id of the exercise it belongs to
     line: int = 0
+    backends: tuple[
+        str, ...
+    ] = ()  # graded only on these backends (own or the exercise's); () = all
+
+    def applies_to(self, backend: str) -> bool:
+        return not self.backends or backend in self.backends
 
 
 @dataclass(frozen=True)
@@ -70,9 +77,17 @@ class Exercises:
     def check(self, check_id: str) -> CheckSpec:
         return next(c for c in self.checks() if c.id == check_id)
 
-    def select(self, only: Sequence[str] | None = None) -> Selection:
-        """The default exercises, or those named by ONLY: exercise ids, check ids, or an id
-        prefix before a dot (`sg` selects sg.ssh, sg.icmp ...)."""
+    def grading_backend(self, backend: str) -> str:
+        """BACKEND if some check is declared for it, else the lab's own (backends.DEFAULT)."""
+        named = {b for check in self.checks() for b in check.backends}
+        return backend if backend in named else DEFAULT_BACKEND
+
+    def select(
+        self, only: Sequence[str] | None = None, backend: str | None = DEFAULT_BACKEND
+    ) -> Selection:
+        """The default exercises whose checks apply to BACKEND (None: every backend's), or
+        those named by ONLY whatever the backend: exercise ids, check ids, or an id prefix
+        before a dot (`sg` selects sg.ssh, sg.icmp ...)."""
         if only:
             wanted = {c.id for c in self.checks() if any(_matches(c, name) for name in only)}
             unknown = [n for n in only if not any(_matches(c, n) for c in self.checks())]
@@ -83,7 +98,14 @@ class Exercises:
                     f"{_did_you_mean(unknown[0], known)} (see `labgrade list`)"
                 )
         else:
-            wanted = {c.id for e in self.exercises if e.default for c in e.checks}
+            chosen = None if backend is None else self.grading_backend(backend)
+            wanted = {
+                c.id
+                for e in self.exercises
+                if e.default
+                for c in e.checks
+                if chosen is None or c.applies_to(chosen)
+            }
         exercises = []
         for exercise in self.exercises:
             chosen = tuple(c for c in exercise.checks if c.id in wanted)

@@ -4,13 +4,9 @@ facts = build_facts(snapshot)
 facts.backend, facts.instance.chain_in, facts.router.floating, facts.discovered
 """
 
+from grader.backends import HYBRID, LINUXBRIDGE, NATIVE, OVN, UNKNOWN
 from grader.facts.build import build_facts
 from grader.facts.model import (
-    HYBRID,
-    LINUXBRIDGE,
-    NATIVE,
-    OVN,
-    UNKNOWN,
     Dhcp,
     Dnsmasq,
     Facts,

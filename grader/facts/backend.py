@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from grader.facts.model import HYBRID, LINUXBRIDGE, NATIVE, OVN, UNKNOWN, Facts
+from grader.backends import HYBRID, LINUXBRIDGE, NATIVE, OVN, UNKNOWN
+from grader.facts.model import Facts
 from grader.parsers.ovs import parse_external_ids, parse_flows
 
 SETUP = (
@@ -26,14 +27,15 @@ def recognise(facts: Facts) -> tuple[str, str | None]:
     if _ovn(facts, names, programs):
         return OVN, (
             "This host runs ML2/OVN: routers, DHCP and security groups live in OVN "
-            "(no qrouter-/qdhcp- namespaces, no iptables security-group chains), so the "
-            "steps of this lab cannot be seen here. " + SETUP
+            "(no qrouter-/qdhcp- namespaces, no iptables security-group chains), so the lab "
+            "is graded where OVN keeps it (the ovn.* checks). " + SETUP
         )
     if _native(facts):
         return NATIVE, (
             "This host runs the Open vSwitch agent with the native (openvswitch) firewall: "
             "security groups are OpenFlow rules on br-int and the instance's tap sits directly "
-            "on br-int (no qbr/qvb/qvo, no iptables chains). " + SETUP
+            "on br-int (no qbr/qvb/qvo, no iptables chains), so security groups are graded "
+            "on the flows (the ovsfw.* checks). " + SETUP
         )
     if any(c.startswith("neutron-linuxbri-") for c in chains) or any(
         name.startswith("brq") for name in links

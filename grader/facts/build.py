@@ -9,15 +9,18 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import replace
 
+from grader.backends import NATIVE, OVN
 from grader.facts.backend import recognise
 from grader.facts.dhcp import build_dhcp, find_dnsmasq
 from grader.facts.instances import find_instances
 from grader.facts.model import Dhcp, Facts, Instance, Router
 from grader.facts.namespace import namespace_view
+from grader.facts.ovn import Northbound, build_northbound
 from grader.facts.router import build_router
 from grader.parsers.ip_addr import Address
 from grader.parsers.netns import parse_identify, parse_netns_list, parse_pids
-from grader.parsers.ovs import parse_names
+from grader.parsers.ovn import parse_ofports
+from grader.parsers.ovs import parse_flows, parse_names
 from grader.parsers.processes import parse_processes
 from grader.snapshot import Snapshot
 
@@ -38,11 +41,16 @@ def build_facts(snapshot: Snapshot) -> Facts:
     facts.processes = parse_processes(processes.out) if processes is not None else []
     facts.pid_netns = _pid_netns(snapshot)
     facts.backend, facts.backend_problem = recognise(facts)
+    facts.northbound = build_northbound(snapshot)
+    flows, shown = snapshot.root("ovs_flows_br_int"), snapshot.root("ovs_ofctl_show_br_int")
+    facts.flows = parse_flows(flows.out) if flows is not None and flows.ok else []
+    facts.ofports = parse_ofports(shown.out) if shown is not None and shown.ok else {}
 
     instances, facts.stale_ports = find_instances(facts.root, facts.namespace_names)
     routers = [build_router(v) for n, v in facts.namespaces.items() if n.startswith("qrouter-")]
     facts.routers = [router.ns for router in routers]
     instances = [_with_floating(instance, routers) for instance in instances]
+    instances = [_with_northbound(instance, facts.northbound) for instance in instances]
     facts.instance, facts.other_instances = _graded(instances)
     facts.router = _pick_router(routers, facts.instance)
     facts.dhcp = _pick_dhcp(facts, facts.instance)
@@ -104,6 +112,24 @@ def _with_floating(instance: Instance, routers: list[Router]) -> Instance:
     return instance
 
 
+def _with_northbound(instance: Instance, nb: Northbound | None) -> Instance:
+    """INSTANCE with its fixed IPs (switch port addresses) and floating IP (dnat_and_snat)."""
+    port = nb.port(instance.port) if nb else None
+    if nb is None or port is None:
+        return instance
+    fixed = instance.fixed_ips or port.ips
+    floating = next(
+        (
+            n.external_ip
+            for r in nb.routers
+            for n in r.nat
+            if n.type == "dnat_and_snat" and n.logical_ip in fixed
+        ),
+        instance.floating_ip,
+    )
+    return replace(instance, fixed_ips=fixed, floating_ip=floating)
+
+
 def _graded(instances: list[Instance]) -> tuple[Instance | None, list[Instance]]:
     if not instances:
         return None, []
@@ -160,9 +186,10 @@ def _discovered(facts: Facts) -> dict[str, str]:
         found["tap"] = instance.tap or "-"
         if instance.bridge:
             found["bridge"] = instance.bridge
-        found["inbound chain"] = instance.chain_in + (
-            "" if instance.chain_in_wired else " (not wired)"
-        )
+        if facts.backend not in (NATIVE, OVN) or instance.chain_in_wired:
+            found["inbound chain"] = instance.chain_in + (
+                "" if instance.chain_in_wired else " (not wired)"
+            )
         found["fixed IP"] = ", ".join(instance.fixed_ips) or "unknown"
         found["floating IP"] = instance.floating_ip or "none"
     if facts.router:

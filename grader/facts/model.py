@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from grader.backends import UNKNOWN
 from grader.facts.namespace import NamespaceView
+from grader.facts.ovn import Northbound
 from grader.outcome import CannotGrade
 from grader.parsers.ip_addr import Address
 from grader.parsers.ip_route import Route
 from grader.parsers.iptables_save import Rule
+from grader.parsers.ovs import Flow
 from grader.parsers.processes import Process
 from grader.snapshot import Snapshot
-
-HYBRID = "ml2-ovs-iptables-hybrid"
-NATIVE = "ml2-ovs-native-firewall"
-OVN = "ml2-ovn"
-LINUXBRIDGE = "ml2-linuxbridge"
-UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)
@@ -96,6 +93,9 @@ class Facts:
     dhcp: Dhcp | None = None
     dnsmasq: list[Dnsmasq] = field(default_factory=list)
     discovered: dict[str, str] = field(default_factory=dict)
+    northbound: Northbound | None = None  # ML2/OVN's database (None: not reachable here)
+    flows: list[Flow] = field(default_factory=list)  # `ovs-ofctl dump-flows br-int`
+    ofports: dict[str, int] = field(default_factory=dict)  # br-int port name -> ofport
     problems: list[str] = field(default_factory=list)  # gather-level problems (not root ...)
 
     def command_output(self, command: str) -> tuple[int, str]:

@@ -18,6 +18,14 @@ class Flow:
     table: int
     priority: int
     line: str
+    match: tuple[tuple[str, str], ...] = ()  # ("tcp", ""), ("reg5", "0xa"), ("tp_dst", "22")
+    actions: str = ""
+
+    def get(self, name: str) -> str | None:
+        return next((value for key, value in self.match if key == name), None)
+
+    def has(self, name: str) -> bool:
+        return any(key == name for key, _ in self.match)
 
 
 def parse_names(text: str) -> list[str]:
@@ -36,9 +44,26 @@ def parse_flows(text: str) -> list[Flow]:
                 int(table.group(1)) if table else 0,
                 int(priority.group(1)) if priority else 32768,
                 raw.strip(),
+                _match(raw),
+                raw.split("actions=", 1)[1].strip(),
             )
         )
     return flows
+
+
+_STATS = {"cookie", "duration", "table", "n_packets", "n_bytes", "idle_age", "hard_age"}
+_STATS |= {"idle_timeout", "hard_timeout", "priority", "importance", "send_flow_rem"}
+
+
+def _match(raw: str) -> tuple[tuple[str, str], ...]:
+    """The match fields of a dump-flows line (statistics and priority left out)."""
+    head = raw.split("actions=", 1)[0].replace(", ", ",").strip().rstrip(",")
+    fields: list[tuple[str, str]] = []
+    for part in head.replace(" ", ",").split(","):
+        name, _, value = part.strip().partition("=")
+        if name and name not in _STATS:
+            fields.append((name, value))
+    return tuple(fields)
 
 
 def parse_external_ids(text: str) -> dict[str, str]:

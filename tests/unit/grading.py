@@ -1,7 +1,8 @@
 """Test helper: grade a recorded snapshot with exercises.yaml, without the engine.
 
-Mirrors the engine's rules that matter for check tests: a check whose `requires:` did not all
-pass is `skip`; CannotGrade (or any exception) is `error`.
+Mirrors the engine's rules that matter for check tests: only the checks for the host's backend
+(exercises.yaml `backends:`); a check whose `requires:` did not all pass is `skip`; CannotGrade
+(or any exception) is `error`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import yaml
 
 from checks import load_all
 from grader.facts import Facts, build_facts
+from grader.model import Exercises, load_exercises
 from grader.outcome import CannotGrade, Outcome
 from grader.snapshot import Snapshot
 
@@ -42,20 +44,26 @@ def outcome(facts: Facts, spec: dict) -> Outcome:
         return Outcome("error", str(error))
 
 
+@cache
+def exercises() -> Exercises:
+    return load_exercises(ROOT / "exercises.yaml")
+
+
 def grade(facts: Facts, only: str | None = None) -> dict[str, Outcome]:
+    """Outcomes of the checks the engine selects for this host's backend (or ONLY)."""
+    selection = exercises().select([only] if only else None, backend=facts.backend)
+    run = {spec.id for spec in selection.to_run}
     results: dict[str, Outcome] = {}
     for exercise in rubric():
-        if only is None and exercise.get("default", True) is False:
-            continue
-        if only is not None and exercise["id"] != only:
-            continue
         for spec in exercise["checks"]:
+            if spec["id"] not in run:
+                continue
             failed = [r for r in spec.get("requires", []) if not results[r].passed]
             if failed:
                 results[spec["id"]] = Outcome("skip", f"requires {', '.join(failed)}")
             else:
                 results[spec["id"]] = outcome(facts, spec)
-    return results
+    return {k: v for k, v in results.items() if k in selection.selected_ids}
 
 
 def statuses(name: str, only: str | None = None) -> dict[str, str]:

@@ -90,20 +90,31 @@ def test_cleanup(name, expected):
     assert statuses(name, only="cleanup") == expected
 
 
-def test_ovn_checks_that_cannot_apply_are_errors_never_fails():
+def test_ovn_hosts_get_the_ovn_variants_and_hybrid_checks_are_errors_when_asked():
     result = statuses("ovn")
-    assert "fail" not in result.values()
-    for check_id in ("devices.hybrid-plug", "namespaces.qdhcp", "namespaces.qrouter", "sg.chain"):
-        assert result[check_id] == "error"
-    assert result["devices.instance-tap"] == "pass"
-    assert result["devices.ovs-bridges"] == "pass"
+    assert not any(c.startswith(("sg.", "nat.", "namespaces.")) for c in result)
+    assert "devices.hybrid-plug" not in result and result["devices.instance-tap"] == "pass"
+    assert {c for c in result if c.startswith("ovn.")} >= {"ovn.sg-ssh", "ovn.floating-ip"}
+    asked = statuses("ovn", only="security-groups")
+    assert asked["sg.chain"] == "error" and "fail" not in asked.values()
+    assert statuses("ovn", only="namespaces") == {
+        "namespaces.qdhcp": "error",
+        "namespaces.qrouter": "error",
+    }
 
 
-def test_native_firewall_errors_on_hybrid_only_checks():
-    result = not_passing("native-firewall")
-    assert result["devices.hybrid-plug"] == "error" and result["sg.chain"] == "error"
-    assert "fail" not in result.values()
-    assert statuses("native-firewall")["devices.ovs-ports"] == "pass"  # tap directly on br-int
+def test_native_firewall_hosts_get_the_ovsfw_variants():
+    result = statuses("native-firewall")
+    assert "devices.hybrid-plug" not in result and "sg.chain" not in result
+    assert result["devices.ovs-ports"] == "pass"  # tap directly on br-int
+    assert result["devices.tap-on-br-int"] == "pass"
+    assert {c for c in result if c.startswith("ovsfw.")} == {
+        "ovsfw.port-flows",
+        "ovsfw.sg-ssh",
+        "ovsfw.sg-icmp",
+        "ovsfw.stateful",
+    }
+    assert statuses("native-firewall", only="security-groups")["sg.chain"] == "error"
 
 
 def test_evidence_teaches():

@@ -1,0 +1,137 @@
+"""ovsfw.*: security groups of the native OVS firewall, read from br-int's OpenFlow flows.
+
+A port's flows match `reg5=<its ofport>` (`ovs-ofctl show br-int`): table 81 is the base of
+ingress (conntrack, INVALID drop), table 82 holds the rules (`ct_state=+new-est,tcp,...,
+tp_dst=22`), and a rule counts only for the instance's own ofport.
+"""
+
+from __future__ import annotations
+
+from checks._common import lines, no_instance
+from checks._registry import check
+from grader.facts import Facts
+from grader.outcome import CannotGrade, Outcome, failed, passed
+from grader.parsers.ovs import Flow
+
+SEE = "sudo ovs-ofctl dump-flows br-int table=82"
+INGRESS = (81, 82)
+PROTOCOLS = {"tcp": ("tcp", "tcp6"), "udp": ("udp", "udp6"), "icmp": ("icmp",)}
+
+
+def _ofport(facts: Facts) -> tuple[str, int] | Outcome:
+    """(tap, ofport) of the graded instance, or the failing Outcome."""
+    expected = "the instance's tap as a port of br-int (`ovs-ofctl show br-int`)"
+    if not facts.flows and facts.snapshot.root("ovs_flows_br_int") is None:
+        raise CannotGrade("`ovs-ofctl dump-flows br-int` was not gathered", SEE)
+    instance = facts.instance
+    if instance is None or instance.tap is None:
+        return failed(no_instance(facts), expected, "ip a")
+    if instance.tap not in facts.ofports:
+        shown = ", ".join(facts.ofports) or "(nothing)"
+        return failed(f"{instance.tap} is not a port of br-int (ports: {shown})", expected, SEE)
+    return instance.tap, facts.ofports[instance.tap]
+
+
+def _reg5(flow: Flow) -> int | None:
+    value = flow.get("reg5")
+    try:
+        return int(value, 0) if value else None
+    except ValueError:
+        return None
+
+
+def port_flows(facts: Facts, ofport: int, tables: tuple[int, ...] = INGRESS) -> list[Flow]:
+    return [f for f in facts.flows if f.table in tables and _reg5(f) == ofport]
+
+
+def _accepts(flow: Flow) -> bool:
+    actions = flow.actions.replace(" ", "")
+    return actions not in ("drop", "") and "resubmit(,93)" not in actions
+
+
+def _covers(value: str | None, port: int | None) -> bool:
+    """tp_dst=22, tcp_dst=0x16, or VALUE/MASK covering PORT; no value = every port."""
+    if value is None or port is None:
+        return value is None or port is None
+    number, _, mask = value.partition("/")
+    try:
+        wanted, bits = int(number, 0), int(mask, 0) if mask else 0xFFFF
+    except ValueError:
+        return False
+    return (port & bits) == (wanted & bits)
+
+
+def _allows(flow: Flow, protocol: str, port: int | None) -> bool:
+    if flow.table != 82 or not _accepts(flow) or "-new" in (flow.get("ct_state") or ""):
+        return False
+    names = PROTOCOLS.get(protocol, (protocol,))
+    if not any(flow.has(name) for name in names):
+        everything = flow.has("ip") and not any(
+            flow.has(p) for ps in PROTOCOLS.values() for p in ps
+        )
+        return everything and not flow.has("nw_src")
+    if protocol == "icmp":
+        return flow.get("icmp_type") in (None, "8")
+    dst = flow.get("tp_dst") or flow.get(f"{protocol}_dst")
+    return _covers(dst, port)
+
+
+@check("ovsfw_port_flows")
+def ovsfw_port_flows(facts: Facts) -> Outcome:
+    """br-int holds ingress firewall flows (tables 81/82) for the instance's ofport."""
+    found = _ofport(facts)
+    if isinstance(found, Outcome):
+        return found
+    tap, ofport = found
+    expected = f"flows in tables 81 and 82 matching reg5={hex(ofport)} ({tap})"
+    flows = port_flows(facts, ofport)
+    tables = {f.table for f in flows}
+    if not set(INGRESS) <= tables:
+        return failed(
+            f"{tap} is ofport {ofport}; ingress tables with its flows: "
+            f"{', '.join(map(str, sorted(tables))) or 'none'}",
+            expected,
+            "sudo ovs-ofctl dump-flows br-int",
+        )
+    return passed(lines(f.line for f in flows), "sudo ovs-ofctl dump-flows br-int", expected)
+
+
+@check("ovsfw_sg_rule")
+def ovsfw_sg_rule(facts: Facts, *, protocol: str, port: int | None = None) -> Outcome:
+    """A table-82 flow for the instance's ofport that accepts new PROTOCOL (PORT) traffic."""
+    found = _ofport(facts)
+    if isinstance(found, Outcome):
+        return found
+    tap, ofport = found
+    what = f"{protocol}" + (f",tp_dst={port}" if port is not None else "")
+    expected = (
+        f"table=82 ... ct_state=+new-est,{what},reg5={hex(ofport)} actions=...output:{ofport}"
+    )
+    flows = port_flows(facts, ofport, (82,))
+    allowing = [f for f in flows if _allows(f, protocol.lower(), port)]
+    if allowing:
+        return passed(lines(f.line for f in allowing), SEE, expected)
+    return failed(
+        f"no table-82 flow for {tap} (reg5={hex(ofport)}) accepts {what}; its flows:\n"
+        + lines((f.line for f in flows), "(none)"),
+        expected,
+        SEE,
+    )
+
+
+@check("ovsfw_stateful")
+def ovsfw_stateful(facts: Facts) -> Outcome:
+    """Conntrack for the port: INVALID dropped, established/related traffic let through."""
+    found = _ofport(facts)
+    if isinstance(found, Outcome):
+        return found
+    _, ofport = found
+    expected = "ct_state=+inv+trk -> drop (table 93); ct_state=+est-rel-rpl -> output"
+    flows = port_flows(facts, ofport)
+    invalid = [f for f in flows if "+inv" in (f.get("ct_state") or "") and not _accepts(f)]
+    established = [f for f in flows if "+est" in (f.get("ct_state") or "") and _accepts(f)]
+    missing = [n for n, got in (("INVALID drop", invalid), ("ESTABLISHED", established)) if not got]
+    see = "sudo ovs-ofctl dump-flows br-int | grep ct_state"
+    if missing:
+        return failed(f"missing: {', '.join(missing)}", expected, see)
+    return passed(lines(f.line for f in [*invalid, *established]), see, expected)
