@@ -34,6 +34,15 @@ def rules_or_error(view: NamespaceView) -> None:
         raise CannotGrade(f"could not read the iptables rules {where}: {view.rules_error}")
 
 
+def listing_or_error(view: NamespaceView, *keys: str) -> None:
+    """CannotGrade when the `ip` listings KEYS (link, addr, route) failed in VIEW's namespace
+    (e.g. `ip netns exec` refused): an empty listing is then no evidence of anything."""
+    for key in keys:
+        if key in view.errors:
+            where = f"in {view.name}" if view.name else "in the root namespace"
+            raise CannotGrade(f"could not run `ip {key}` {where}: {view.errors[key]}")
+
+
 def lines(items: Iterable[str], empty: str = "(nothing)") -> str:
     found = list(items)
     if not found:

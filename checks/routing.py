@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checks._common import agents_only, for_instance, lines
+from checks._common import agents_only, for_instance, lines, listing_or_error
 from checks._registry import check
 from grader.facts import Facts, Router
 from grader.facts.router import reach
@@ -11,6 +11,8 @@ from grader.outcome import Outcome, failed, passed
 
 def _router(facts: Facts) -> Router | None:
     agents_only(facts)
+    if facts.router is not None:
+        listing_or_error(facts.router.view, "link", "addr", "route")
     return facts.router
 
 

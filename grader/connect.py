@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import shlex
 import socket
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -21,10 +22,13 @@ from typing import Any
 import testinfra
 import testinfra.host
 
+from grader import deadline
+from grader.deadline import ProcessWatch
 from grader.errors import HostError
 
 MAX_OUTPUT = 256 * 1024 * 1024  # bytes of gather output accepted
 KILL_GRACE = 5  # seconds between `timeout`'s TERM and KILL
+LOCAL_GRACE = 2  # seconds more before we kill our own side (local_deadline)
 TIMEOUT_EXIT = (124, 137)  # `timeout` ran out (TERM, then KILL)
 
 
@@ -107,15 +111,39 @@ def open_host(spec: str, options: ConnectOptions) -> Iterator[testinfra.host.Hos
             client.close()
 
 
+@contextlib.contextmanager
+def local_deadline(options: ConnectOptions) -> Iterator[ProcessWatch | None]:
+    """Kill our local ssh (or local command) when the remote `timeout` did not end it in time:
+    the host may have no `timeout`, or one that a student replaced. A no-op inside a batch,
+    which cuts hosts off itself (it has a ProcessWatch active already)."""
+    if deadline.active_watch() is not None:
+        yield None
+        return
+    watch = ProcessWatch()
+    timer = threading.Timer(options.timeout + KILL_GRACE + LOCAL_GRACE, watch.kill)
+    timer.daemon = True
+    timer.start()
+    try:
+        with watch.active():
+            yield watch
+    finally:
+        timer.cancel()
+
+
 def run_on_host(spec: str, command: str, options: ConnectOptions) -> tuple[str, int]:
     """Run COMMAND on SPEC as one remote command; return (stdout, remote commands run)."""
     name = host_name(spec)
-    with open_host(spec, options) as host:
+    timed_out = f"{name}: gathering timed out after {int(options.timeout)} s (--timeout)"
+    with open_host(spec, options) as host, local_deadline(options) as watch:
         counter = _count_runs(host.backend)
         try:
             result = host.run(wrap_command(command, options))
         except Exception as error:
+            if watch is not None and watch.killed:
+                raise HostError(timed_out) from None
             raise HostError(describe_failure(name, error)) from None
+    if watch is not None and watch.killed:
+        raise HostError(timed_out)
     stdout, stderr = result.stdout_bytes, result.stderr_bytes
     problem = command_problem(
         name, result.rc, stderr.decode("utf-8", "replace"), bool(stdout.strip()), options

@@ -58,6 +58,11 @@ class ProcessWatch:
                 _kill_group(process)
 
 
+def active_watch() -> ProcessWatch | None:
+    """The ProcessWatch active in this thread, if any."""
+    return getattr(_local, "watch", None)
+
+
 def _kill_group(process: subprocess.Popen[Any]) -> None:
     if process.returncode is None:
         with contextlib.suppress(ProcessLookupError, PermissionError):

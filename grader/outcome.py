@@ -39,3 +39,12 @@ def cannot_grade(reason: str, see: str = "") -> Outcome:
 
 class CannotGrade(Exception):
     """Raised by a check (or a fact lookup) when the host gives nothing to decide on."""
+
+    # CannotGrade(reason) or CannotGrade(reason, see): str() is the reason alone, never a tuple.
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+    @property
+    def see(self) -> str:
+        """The command to look for yourself, when the check gave one."""
+        return str(self.args[1]) if len(self.args) > 1 else ""
