@@ -43,7 +43,8 @@ def hide(directory: str, *names: str) -> str:
         f"mkdir -p /run/lab/orig{directory} && mount --bind {directory} /run/lab/orig{directory}\n"
         f"mount -t tmpfs tmpfs {directory}\n"
         f"for f in /run/lab/orig{directory}/* /run/lab/orig{directory}/.[!.]*; do n=${{f##*/}}; "
-        f'case $n in {keep}) ;; *) [ -e "$f" ] && /run/lab/ln -s "$f" "{directory}/$n" ;; esac; done; :'
+        f'case $n in {keep}) ;; *) [ -e "$f" ] && /run/lab/ln -s "$f" "{directory}/$n" ;; esac; '
+        "done; :"
     )
 
 
@@ -106,7 +107,7 @@ def class_file(path: Path, students: dict[str, str]) -> Path:
 
 @pytest.fixture(scope="module")
 def batch(faulty):
-    hosts, ssh_config, tmp = faulty
+    _hosts, ssh_config, tmp = faulty
     students = {"ok": "lg-f-ok", "down": "ssh://root@127.0.0.1:1"}
     students |= {fault: f"lg-f-{fault}" for fault in FAULTS}
     inventory = class_file(tmp / "class.yaml", students)
@@ -144,7 +145,7 @@ def test_batch_finishes_in_time_and_writes_valid_files(batch):
 
 
 def test_healthy_student_is_graded_fully(batch):
-    _, out, results, _ = batch
+    _, _out, results, _ = batch
     assert results["ok"]["status"] == "graded"
     assert results["ok"]["score"] == results["ok"]["max_score"]
 
@@ -188,7 +189,7 @@ def test_missing_command_errors_the_checks_that_need_it(batch, student, command,
 
 
 def test_check_gives_up_on_a_hanging_gather(faulty):
-    hosts, ssh_config, _ = faulty
+    _hosts, ssh_config, _ = faulty
     started = time.monotonic()
     done = labgrade("check", "lg-f-hang", "--ssh-config", str(ssh_config), "--timeout", "3")
     assert time.monotonic() - started < 20
