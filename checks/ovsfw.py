@@ -62,8 +62,9 @@ def _covers(value: str | None, port: int | None) -> bool:
 
 
 def _allows(flow: Flow, protocol: str, port: int | None) -> bool:
-    if flow.table != 82 or not _accepts(flow) or "-new" in (flow.get("ct_state") or ""):
-        return False
+    state = flow.get("ct_state")
+    if flow.table != 82 or not _accepts(flow) or (state is not None and "+new" not in state):
+        return False  # only a flow that lets new connections in is a rule
     names = PROTOCOLS.get(protocol, (protocol,))
     if not any(flow.has(name) for name in names):
         everything = flow.has("ip") and not any(

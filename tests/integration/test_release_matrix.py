@@ -1,0 +1,142 @@
+"""The grader on every lab profile (issue 5): each Neutron release x both iptables back ends,
+and the native-firewall and OVN backends x four scenarios, graded over SSH with `labgrade check`.
+
+`complete` must score 100/100 everywhere; a scenario with one thing missing must show exactly
+its failures and nothing else. All hosts come up at once (one module fixture, per-host options
+through api.HostSpec) and are graded in parallel.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from grader.lab import api, formats
+
+REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.lab
+
+RELEASES = sorted(formats.RELEASES)
+IPTABLES = formats.IPTABLES
+BACKEND_SCENARIOS = ("complete", "no-ssh-rule", "no-icmp-rule", "no-floating-ip")
+MAYBE_SKIPPED = {"fail", "skip"}
+# (backend, scenario) -> checks that must not pass, with the statuses allowed; the rest pass.
+EXPECTED: dict[tuple[str, str], dict[str, set[str]]] = {
+    ("hybrid", "complete"): {},
+    ("hybrid", "no-ssh-rule"): {"sg.ssh": {"fail"}},
+    ("ovn", "complete"): {},
+    ("ovn", "no-ssh-rule"): {"ovn.sg-ssh": {"fail"}},
+    ("ovn", "no-icmp-rule"): {"ovn.sg-icmp": {"fail"}},
+    ("ovn", "no-floating-ip"): {"ovn.floating-ip": {"fail"}},
+    ("ovs-firewall", "complete"): {},
+    ("ovs-firewall", "no-ssh-rule"): {"ovsfw.sg-ssh": {"fail"}},
+    ("ovs-firewall", "no-icmp-rule"): {"ovsfw.sg-icmp": {"fail"}},
+    ("ovs-firewall", "no-floating-ip"): {
+        "routing.floating-ip": {"fail"},
+        "nat.dnat": MAYBE_SKIPPED,
+        "nat.snat": MAYBE_SKIPPED,
+        "nat.pair": MAYBE_SKIPPED,
+    },
+}
+REPORTED_BACKEND = {"hybrid": "ml2-ovs-iptables-hybrid", "ovn": "ml2-ovn"}
+REPORTED_BACKEND["ovs-firewall"] = "ml2-ovs-native-firewall"
+
+
+def host_name(release: str, backend: str, iptables: str, scenario: str) -> str:
+    return "-".join(["mx", release.replace(".", "-"), backend, iptables, scenario])
+
+
+def matrix() -> dict[str, api.HostSpec]:
+    hosts: dict[str, api.HostSpec] = {}
+    for release in RELEASES:
+        for iptables in IPTABLES:
+            for scenario in ("complete", "no-ssh-rule"):
+                name = host_name(release, "hybrid", iptables, scenario)
+                hosts[name] = api.HostSpec(scenario, release, "hybrid", iptables)
+    for backend in ("ovn", "ovs-firewall"):
+        for scenario in BACKEND_SCENARIOS:
+            name = host_name("2024.1", backend, "nft", scenario)
+            hosts[name] = api.HostSpec(scenario, "2024.1", backend, "nft")
+    return hosts
+
+
+def grade(name: str, ssh_config: Path) -> dict[str, Any]:
+    command = [sys.executable, "-m", "grader", "check", f"ssh://{name}"]
+    completed = subprocess.run(
+        [*command, "--ssh-config", str(ssh_config), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        cwd=REPO,
+    )
+    assert completed.returncode in (0, 1), completed.stderr
+    return json.loads(completed.stdout)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[str, Any]]]:
+    base = tmp_path_factory.mktemp("matrix")
+    specs = matrix()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LABGRADE_LAB_DIR", str(base / "state"))
+        try:
+            api.up_scenarios(specs, jobs=8)
+            ssh_config = base / "ssh_config"
+            api.write_ssh_config(ssh_config)
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                results = dict(
+                    zip(specs, pool.map(lambda n: grade(n, ssh_config), specs), strict=True)
+                )
+            yield results
+        finally:
+            api.down(all_hosts=True)
+
+
+def statuses(result: dict[str, Any]) -> dict[str, str]:
+    return {c["id"]: c["status"] for e in result["exercises"] for c in e["checks"]}
+
+
+def assert_expected(result: dict[str, Any], backend: str, scenario: str) -> None:
+    assert result["status"] == "graded", result.get("error")
+    assert result["backend"] == REPORTED_BACKEND[backend]
+    assert result["max_score"] == 100
+    allowed = EXPECTED[(backend, scenario)]
+    found = statuses(result)
+    wrong = {c: s for c, s in found.items() if s not in allowed.get(c, {"pass"})}
+    assert not wrong, f"{backend}/{scenario}: unexpected statuses {wrong}"
+    assert {c for c in allowed if found.get(c) == "fail"}, "the scenario's failure is missing"
+    if not allowed:
+        assert result["score"] == 100
+
+
+@pytest.mark.parametrize("iptables", IPTABLES)
+@pytest.mark.parametrize("release", RELEASES)
+def test_every_release_and_iptables_backend(
+    graded: dict[str, dict[str, Any]], release: str, iptables: str
+) -> None:
+    complete = graded[host_name(release, "hybrid", iptables, "complete")]
+    assert (complete["score"], complete["max_score"]) == (100, 100), statuses(complete)
+    source = complete["discovered"]["rules source"]
+    assert ("legacy" in source) == (iptables == "legacy"), source
+    failing = graded[host_name(release, "hybrid", iptables, "no-ssh-rule")]
+    assert_expected(failing, "hybrid", "no-ssh-rule")
+
+
+@pytest.mark.parametrize("scenario", BACKEND_SCENARIOS)
+@pytest.mark.parametrize("backend", ["ovn", "ovs-firewall"])
+def test_backend_variants(graded: dict[str, dict[str, Any]], backend: str, scenario: str) -> None:
+    result = graded[host_name("2024.1", backend, "nft", scenario)]
+    if scenario == "complete":
+        assert (result["score"], result["max_score"]) == (100, 100), statuses(result)
+    else:
+        assert_expected(result, backend, scenario)
+    problem = result["backend_problem"] or ""
+    assert "Q_AGENT=openvswitch" in problem and "firewall_driver = iptables_hybrid" in problem
+    assert "devices.hybrid-plug" in result["discovered"]["not graded on this backend"]
