@@ -47,6 +47,15 @@ def normalize_target(target: str | None) -> str:
     return target if "://" in target else f"ssh://{target}"
 
 
+def redact(spec: str) -> str:
+    """SPEC without a password: "ssh://ada:secret@host" -> "ssh://ada@host" (for reports, logs)."""
+    scheme, sep, rest = spec.partition("://")
+    userinfo, at, address = rest.rpartition("@")
+    if not sep or not at:
+        return spec
+    return f"{scheme}://{userinfo.split(':', 1)[0]}@{address}"
+
+
 def host_name(spec: str) -> str:
     """What to call the host in messages: its name, or "the local host"."""
     scheme, _, rest = spec.partition("://")

@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from grader.connect import ConnectOptions, host_name, run_on_host
+from grader.connect import ConnectOptions, host_name, redact, run_on_host
 from grader.engine import grade
 from grader.errors import HostError, InputFileError
 from grader.gather import gather_command, parse_gather_output
@@ -85,12 +85,13 @@ def grade_target(
     except Exception as error:
         reason = str(error) if isinstance(error, HostError) else why(error)
         max_score = sum(e.max_points for e in selection.exercises)
-        return host_error(spec, reason, max_score, duration=time.monotonic() - started), None
+        target = redact(spec)
+        return host_error(target, reason, max_score, duration=time.monotonic() - started), None
     result = grade_snapshot(
         snapshot,
         exercises,
         only,
-        spec,
+        redact(spec),
         remote_commands=remote_commands,
         started=started,
         unreadable="cannot read what the host returned",

@@ -13,6 +13,7 @@ from grader.commands.options import (
     add_target_options,
     write_output,
 )
+from grader.connect import redact
 from grader.errors import EXIT_OK
 from grader.grading import gather_snapshot
 from grader.model import extra_commands, load_exercises
@@ -45,8 +46,8 @@ def run(args: argparse.Namespace) -> int:
     with resolved_target(args) as (spec, options):
         snapshot, _ = gather_snapshot(spec, extra_commands(exercises.checks()), options)
     collected_at = datetime.now(UTC).isoformat(timespec="seconds")
-    snapshot = snapshot.with_meta(target=spec, collected_at=collected_at)
+    snapshot = snapshot.with_meta(target=redact(spec), collected_at=collected_at)
     write_output(args.output, snapshot.to_json())
     if args.output != "-":
-        print(f"labgrade: saved the snapshot of {spec} to {args.output}", file=sys.stderr)
+        print(f"labgrade: saved the snapshot of {redact(spec)} to {args.output}", file=sys.stderr)
     return EXIT_OK

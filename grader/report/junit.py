@@ -22,9 +22,14 @@ def host_label(target: str) -> str:
     """The host part of a target: "ssh://stack@lab-1:22" -> "lab-1", "local://" -> "local"."""
     if "://" not in target:
         return target or "local"
-    parts = urlsplit(target)
-    host = parts.hostname or parts.netloc.rsplit("@", 1)[-1]
-    return host or parts.scheme or "local"
+    try:
+        parts = urlsplit(target)
+        host = parts.hostname or parts.netloc.rsplit("@", 1)[-1]
+        scheme = parts.scheme
+    except ValueError:  # e.g. an unbalanced '[': not a URL, still a name
+        scheme, _, rest = target.partition("://")
+        host = rest.split("/", 1)[0].rsplit("@", 1)[-1]
+    return host or scheme or "local"
 
 
 def _details(check: CheckResult) -> str:
