@@ -50,6 +50,12 @@ def _kind(value: Any) -> str:
     )
 
 
+def _type_word(kind: type) -> str:
+    if kind in (int, float):
+        return "number"
+    return "null" if kind is type(None) else kind.__name__
+
+
 class _Validator:
     def __init__(self, path: str, checks: Mapping[str, Any]):
         self.path = path
@@ -78,7 +84,7 @@ class _Validator:
         kinds = kind if isinstance(kind, tuple) else (kind,)
         is_bool = isinstance(value, bool)
         if (is_bool and bool not in kinds) or not isinstance(value, kinds):
-            names = " or ".join("number" if k in (int, float) else k.__name__ for k in kinds)
+            names = " or ".join(_type_word(k) for k in kinds)
             names = "number" if set(kinds) == {int, float} else names
             raise self.error(node.key_line(key), key, f"must be {names}, not {_kind(value)}")
         return value
