@@ -183,7 +183,9 @@ def test_metadata_proxy_listens(lab, scenario):
     ns = lab[scenario].plan["qrouter_ns"]
     listening = out(lab, scenario, f"ip netns exec {ns} ss -Hltn 'sport = :9697'")
     assert bool(listening.strip()) is (scenario == "complete")
-    assert (lab.run(scenario, "pgrep -x haproxy").returncode == 0) is (scenario == "complete")
+    proxy = "neutron-ns-metadata-proxy" if lab[scenario].release == "icehouse" else "haproxy"
+    running = lab.run(scenario, f"pgrep -x {proxy[:15]}").returncode == 0  # comm: 15 characters
+    assert running is (scenario == "complete")
 
 
 @pytest.mark.parametrize(
