@@ -12,7 +12,7 @@ rule, no comments, the metadata rule without `-i qr-+`, router SNAT per internal
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from grader.lab.plan import CHAIN_PREFIX, Plan
 
@@ -104,22 +104,14 @@ QUEENS = Release(
     metadata_proxy="haproxy",
     conntrack_zones=True,
 )
-R2024_1 = Release(
+# Each later release is the one before it plus what changed (neutron-formats.md).
+R2024_1 = replace(
+    QUEENS,
     name="2024.1",
-    comments=True,
-    invalid_first=False,
-    dhcp_ingress="client-dest",
-    dhcp_client_broadcast=True,
-    ipset=True,
-    metadata_in_iface=True,
-    snat_per_cidr=False,
     postrouting_in_iface=False,
-    random_fully=True,
-    route_proto_static=True,
-    qg_bridge="br-int",
-    dnsmasq_form="stein",
-    metadata_proxy="haproxy",
-    conntrack_zones=True,
+    random_fully=True,  # Train+
+    route_proto_static=True,  # Train+
+    dnsmasq_form="stein",  # Stein+: no --interface, --bind-dynamic
 )
 RELEASES: dict[str, Release] = {r.name: r for r in (ICEHOUSE, QUEENS, R2024_1)}
 DEFAULT_RELEASE = "icehouse"
