@@ -191,3 +191,24 @@ def test_paramiko_backend_grades_the_same(lab: Any) -> None:
         )
     )
     assert_scenario("no-icmp-rule", result)
+
+
+def test_plain_collect_script_without_labgrade(lab: Any, tmp_path: Path) -> None:
+    """A student without labgrade: pipe scripts/labgrade-collect.sh to `sh` on the host, hand in
+    what it prints, and the instructor grades it like a live host."""
+    script = (REPO / "scripts" / "labgrade-collect.sh").read_text()
+    for scenario in ("complete", "no-icmp-rule"):
+        host = lab[scenario].name
+        done = subprocess.run(
+            ["ssh", "-F", str(lab.ssh_config), host, "sh -s"],
+            input=script,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        snapshot = tmp_path / f"{scenario}.json"
+        snapshot.write_text(done.stdout)
+        handed_in = report(labgrade("check", "--snapshot", str(snapshot), "--format", "json"))
+        assert_scenario(scenario, handed_in)
+        assert statuses(handed_in) == statuses(grade_over_ssh(lab, scenario))
