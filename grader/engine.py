@@ -44,7 +44,8 @@ def run_check(spec: CheckSpec, facts: Any, checks: Mapping[str, Any]) -> Outcome
     try:
         outcome = checks[spec.check](facts, **spec.params)
     except CannotGrade as error:
-        return Ungradable("error", str(error) or "cannot grade this check on this host")
+        reason = str(error) or "cannot grade this check on this host"
+        return Ungradable("error", reason, see=error.see)
     except Exception as error:
         return Outcome("error", f"check '{spec.check}' raised {type(error).__name__}: {error}")
     if not isinstance(outcome, Outcome):

@@ -83,7 +83,7 @@ def test_cannot_grade_and_non_outcomes_are_errors(tmp_path: Path) -> None:
     from grader.outcome import CannotGrade
 
     def cannot(facts) -> None:
-        raise CannotGrade("ML2/OVN has no qbr bridges")
+        raise CannotGrade("ML2/OVN has no qbr bridges", "sudo ovn-nbctl show")
 
     def returns_none(facts) -> None:
         return None
@@ -93,6 +93,7 @@ def test_cannot_grade_and_non_outcomes_are_errors(tmp_path: Path) -> None:
     result = grade(exercises, StandInFacts(), checks=checks)
     assert result.checks()[0].status == "error"
     assert result.checks()[0].evidence == "ML2/OVN has no qbr bridges"
+    assert result.checks()[0].see == "sudo ovn-nbctl show"  # where to look, kept
     checks = {**FAKES, "fake_switch": lambda facts, name: returns_none(facts)}
     result = grade(exercises, StandInFacts(), checks=checks)
     assert "returned NoneType" in result.checks()[0].evidence
