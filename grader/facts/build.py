@@ -64,6 +64,7 @@ def _gather_problems(facts: Facts) -> None:
     if uid is not None and uid.ok and uid.out.strip() not in ("", "0"):
         facts.problems.append(
             f"gathered as uid {uid.out.strip()}, not root: namespaces and iptables may be hidden"
+            " (run labgrade as root, or pass --sudo)"
         )
     if facts.snapshot.truncated:
         facts.problems.append("some command output was cut at the size cap")
