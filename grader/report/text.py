@@ -19,6 +19,11 @@ COLORS = {"pass": "32", "fail": "31", "skip": "33", "error": "35", "bold": "1", 
 WIDTH = 78
 
 
+def wrap(text: str, width: int) -> list[str]:
+    """Wrap at spaces only: chain names, options and paths stay whole, so they copy-paste."""
+    return textwrap.wrap(text, width, break_on_hyphens=False, break_long_words=False)
+
+
 def use_color(stream: TextIO) -> bool:
     """Colour on a terminal, unless NO_COLOR is set (https://no-color.org)."""
     if os.environ.get("NO_COLOR"):
@@ -45,7 +50,7 @@ def _check_lines(check: CheckResult, paint: _Painter) -> list[str]:
     points = f"{number(check.points)}/{number(check.max_points)}"
     room = WIDTH - 9 - len(points)
     # Long titles wrap under themselves rather than lose their end.
-    title, *more = textwrap.wrap(escape_unsafe(check.title), room) or [""]
+    title, *more = wrap(escape_unsafe(check.title), room) or [""]
     lines = [f"  {paint(check.status, MARKS[check.status])}  {title:<{room}} {points}"]
     lines += [f"        {line}" for line in more]
     if check.status != "pass":
@@ -55,7 +60,7 @@ def _check_lines(check: CheckResult, paint: _Painter) -> list[str]:
         if check.expected:
             lines += _block("expected:", check.expected)
         if check.hint and check.status != "skip":
-            lines += _block("hint:", "\n".join(textwrap.wrap(check.hint, WIDTH - 18)))
+            lines += _block("hint:", "\n".join(wrap(check.hint, WIDTH - 18)))
         if check.see:
             lines += _block("see:", check.see)
     return lines
@@ -66,7 +71,7 @@ def _header(result: HostResult, paint: _Painter) -> list[str]:
     if result.backend:
         lines.append(f"backend: {escape_unsafe(result.backend)}")
     if result.backend_problem:
-        wrapped = textwrap.wrap(escape_unsafe(result.backend_problem), WIDTH - 4)
+        wrapped = wrap(escape_unsafe(result.backend_problem), WIDTH - 4)
         lines += [paint("error", "  ! " + line) for line in wrapped]
     if result.discovered:
         lines.append("discovered:")
