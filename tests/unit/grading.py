@@ -1,21 +1,27 @@
-"""Test helper: grade a recorded snapshot with exercises.yaml, without the engine.
+"""Test helper: grade a recorded snapshot with exercises.yaml through the real engine.
 
-Mirrors the engine's rules that matter for check tests: only the checks for the host's backend
-(exercises.yaml `backends:`); a check whose `requires:` did not all pass is `skip`; CannotGrade
-(or any exception) is `error`.
+    statuses("complete")                     # {check id: "pass" | "fail" | "skip" | "error"}
+    grade(facts_of("no-ssh-rule"))["sg.ssh"]  # its CheckResult: evidence, expected, see
+    edited("complete", edit)                 # the snapshot with some records changed
+
+grader.engine.grade decides everything (the host's backend picks the checks, `requires:`
+gives skip or passes an error down); this module only reads its HostResult.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from checks import load_all
+from grader.engine import grade as engine_grade
 from grader.facts import Facts, build_facts
 from grader.model import Exercises, load_exercises
-from grader.outcome import CannotGrade, Outcome
+from grader.result import CheckResult
 from grader.snapshot import Snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,7 +29,7 @@ SNAPSHOTS = ROOT / "tests" / "data" / "snapshots"
 
 
 @cache
-def rubric() -> list[dict]:
+def rubric() -> list[dict[str, Any]]:
     data = yaml.safe_load((ROOT / "exercises.yaml").read_text())
     return data["exercises"]
 
@@ -37,11 +43,14 @@ def facts_of(name: str) -> Facts:
     return build_facts(snapshot(name))
 
 
-def outcome(facts: Facts, spec: dict) -> Outcome:
-    try:
-        return load_all()[spec["check"]](facts, **(spec.get("params") or {}))
-    except CannotGrade as error:
-        return Outcome("error", str(error))
+def edited(name: str, edit: Callable[[dict[str, Any]], None]) -> Facts:
+    """Facts of the recorded snapshot NAME after EDIT changed its records (dicts with key, ns,
+    arg, rc, out, err) in place; a record EDIT sets to {} is dropped."""
+    doc = snapshot(name).to_dict()
+    for record in doc["records"]:
+        edit(record)
+    doc["records"] = [record for record in doc["records"] if record]
+    return build_facts(Snapshot.from_dict(doc))
 
 
 @cache
@@ -49,22 +58,12 @@ def exercises() -> Exercises:
     return load_exercises(ROOT / "exercises.yaml")
 
 
-def grade(facts: Facts, only: str | None = None) -> dict[str, Outcome]:
-    """Outcomes of the checks the engine selects for this host's backend (or ONLY)."""
-    selection = exercises().select([only] if only else None, backend=facts.backend)
-    run = {spec.id for spec in selection.to_run}
-    results: dict[str, Outcome] = {}
-    for exercise in rubric():
-        for spec in exercise["checks"]:
-            if spec["id"] not in run:
-                continue
-            failed = [r for r in spec.get("requires", []) if not results[r].passed]
-            if failed:
-                results[spec["id"]] = Outcome("skip", f"requires {', '.join(failed)}")
-            else:
-                results[spec["id"]] = outcome(facts, spec)
-    return {k: v for k, v in results.items() if k in selection.selected_ids}
+def grade(facts: Facts, only: str | None = None) -> dict[str, CheckResult]:
+    """The engine's results of the checks it selects for this host's backend (or ONLY)."""
+    result = engine_grade(exercises(), facts, [only] if only else None, checks=load_all())
+    return {check.id: check for check in result.checks()}
 
 
-def statuses(name: str, only: str | None = None) -> dict[str, str]:
-    return {key: value.status for key, value in grade(facts_of(name), only).items()}
+def statuses(name: str | Facts, only: str | None = None) -> dict[str, str]:
+    facts = facts_of(name) if isinstance(name, str) else name
+    return {key: value.status for key, value in grade(facts, only).items()}
