@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from grader.facts import NATIVE, OVN, Facts, Instance, NamespaceView, NatRule
-from grader.outcome import CannotGrade
+from grader.facts import NATIVE, OVN, Facts, Instance, NamespaceView, NatRule, Router
+from grader.outcome import CannotGrade, Outcome, failed
 from grader.parsers.iptables_save import Rule
 
 MAX_EVIDENCE_LINES = 12
@@ -28,19 +28,31 @@ def agents_only(facts: Facts) -> None:
     not_on(facts, OVN)
 
 
-def rules_or_error(view: NamespaceView) -> None:
-    if view.rules_tool is None:
-        where = f"in {view.name}" if view.name else "in the root namespace"
-        raise CannotGrade(f"could not read the iptables rules {where}: {view.rules_error}")
+def view_or_error(view: NamespaceView, *needs: str) -> None:
+    """CannotGrade when what a check reads in VIEW's namespace could not be gathered there:
+    `rules` (iptables-save), or the `ip` listings `link`, `addr`, `route` (e.g. `ip netns
+    exec` refused), or `listeners` (ss/netstat): an empty listing is no evidence of anything."""
+    where = f"in {view.name}" if view.name else "in the root namespace"
+    for need in needs:
+        if need == "rules":
+            if view.rules_tool is None:
+                raise CannotGrade(f"could not read the iptables rules {where}: {view.rules_error}")
+        elif need in view.errors:
+            what = "list the listening sockets" if need == "listeners" else f"run `ip {need}`"
+            raise CannotGrade(f"could not {what} {where}: {view.errors[need]}")
 
 
-def listing_or_error(view: NamespaceView, *keys: str) -> None:
-    """CannotGrade when the `ip` listings KEYS (link, addr, route) failed in VIEW's namespace
-    (e.g. `ip netns exec` refused): an empty listing is then no evidence of anything."""
-    for key in keys:
-        if key in view.errors:
-            where = f"in {view.name}" if view.name else "in the root namespace"
-            raise CannotGrade(f"could not run `ip {key}` {where}: {view.errors[key]}")
+def router_or_error(facts: Facts, needs: Iterable[str] = ()) -> Router | None:
+    """The graded qrouter (None: there is none), once what the check reads in it (NEEDS, see
+    `view_or_error`) is known to have been gathered; CannotGrade with ML2/OVN."""
+    agents_only(facts)
+    if facts.router is not None:
+        view_or_error(facts.router.view, *needs)
+    return facts.router
+
+
+def no_router(expected: str = "a qrouter-<router id> namespace") -> Outcome:
+    return failed("no qrouter namespace", expected, "sudo ip netns list")
 
 
 def lines(items: Iterable[str], empty: str = "(nothing)") -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checks._common import agents_only, lines, listing_or_error
+from checks._common import agents_only, lines, view_or_error
 from checks._registry import check
 from grader.facts import Dhcp, Dnsmasq, Facts
 from grader.outcome import Outcome, failed, passed
@@ -13,7 +13,7 @@ PS = "ps ww `pgrep dnsmasq`"
 def _dhcp(facts: Facts) -> Dhcp | None:
     agents_only(facts)
     if facts.dhcp is not None:
-        listing_or_error(facts.dhcp.view, "link", "addr")
+        view_or_error(facts.dhcp.view, "link", "addr")
     return facts.dhcp
 
 

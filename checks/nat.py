@@ -5,24 +5,14 @@ Rules count only in chains reached from the built-in hook (PREROUTING, OUTPUT, P
 
 from __future__ import annotations
 
-from checks._common import agents_only, for_instance, lines, rule_lines, rules_or_error
+from checks._common import for_instance, lines, no_router, router_or_error, rule_lines
 from checks._registry import check
 from grader.facts import HYBRID, Facts, NatRule, Router
 from grader.facts.router import reach
-from grader.outcome import Outcome, failed, passed
+from grader.outcome import CannotGrade, Outcome, failed, passed
 
 METADATA_IP = "169.254.169.254"
-
-
-def _router(facts: Facts) -> Router | None:
-    agents_only(facts)
-    if facts.router is not None:
-        rules_or_error(facts.router.view)
-    return facts.router
-
-
-def _no_router(expected: str) -> Outcome:
-    return failed("no qrouter namespace", expected, "sudo ip netns list")
+NAT = ("addr", "rules")  # the floating IPs on qg- and the nat table
 
 
 def _see(router: Router) -> str:
@@ -59,9 +49,9 @@ def nat_dnat(facts: Facts) -> Outcome:
         "-A neutron-l3-agent-PREROUTING -d <floating>/32 -j DNAT --to-destination <fixed> "
         "and the same in neutron-l3-agent-OUTPUT"
     )
-    router = _router(facts)
+    router = router_or_error(facts, needs=NAT)
     if router is None:
-        return _no_router(expected)
+        return no_router(expected)
     for floating in _floating_candidates(facts, router):
         pre, out = _dnat_pairs(facts, router, floating)
         if pre and out:
@@ -78,9 +68,9 @@ def nat_dnat(facts: Facts) -> Outcome:
 def nat_snat(facts: Facts) -> Outcome:
     """SNAT fixed IP -> floating IP (float-snat) in a chain reached from POSTROUTING."""
     expected = "-A neutron-l3-agent-float-snat -s <fixed>/32 -j SNAT --to-source <floating>"
-    router = _router(facts)
+    router = router_or_error(facts, needs=NAT)
     if router is None:
-        return _no_router(expected)
+        return no_router(expected)
     candidates = set(_floating_candidates(facts, router))
     snat = for_instance(facts, _snat(router))
     found = [n for n in snat if n.floating in candidates] or (snat if not candidates else [])
@@ -102,9 +92,9 @@ def nat_pair(facts: Facts) -> Outcome:
         "DNAT <floating> -> <fixed> and SNAT <fixed> -> <floating>, "
         "<floating>/32 on qg-, <fixed> = the instance's IP"
     )
-    router = _router(facts)
+    router = router_or_error(facts, needs=NAT)
     if router is None:
-        return _no_router(expected)
+        return no_router(expected)
     instance = facts.instance
     on_qg = {a.address for a in router.floating}
     snat = {(n.fixed, n.floating): n for n in _snat(router)}
@@ -143,9 +133,9 @@ def metadata_redirect(facts: Facts, *, port: int = 9697) -> Outcome:
         f"-A neutron-l3-agent-PREROUTING -d {METADATA_IP}/32 -i qr-+ -p tcp -m tcp --dport 80 "
         f"-j REDIRECT --to-ports {port}"
     )
-    router = _router(facts)
+    router = router_or_error(facts, needs=("rules",))
     if router is None:
-        return _no_router(expected)
+        return no_router(expected)
     pre = reach(router.view.rules, "PREROUTING")
     candidates = [
         r
@@ -174,9 +164,9 @@ def metadata_proxy(facts: Facts, *, port: int = 9697) -> Outcome:
     """Something listens on tcp PORT inside the qrouter namespace (haproxy from Pike on,
     neutron-ns-metadata-proxy before)."""
     expected = f"a process listening on 0.0.0.0:{port} in the qrouter namespace"
-    router = _router(facts)
+    router = router_or_error(facts)
     if router is None:
-        return _no_router(expected)
+        return no_router(expected)
     see = router.view.run("ss -ltnp")
     if router.view.listeners is None:
         return _from_processes(facts, router, port, expected, see)
@@ -191,6 +181,13 @@ def metadata_proxy(facts: Facts, *, port: int = 9697) -> Outcome:
 
 def _from_processes(facts: Facts, router: Router, port: int, expected: str, see: str) -> Outcome:
     """Without ss/netstat: a metadata proxy process in the namespace is the best evidence."""
+    record = facts.snapshot.root("processes")
+    if record is None or not record.ok:
+        raise CannotGrade(
+            f"could not list the listening sockets in {router.ns} "
+            f"({router.view.errors.get('listeners')}) nor the processes",
+            see,
+        )
     proxies = [
         p
         for p in facts.processes

@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-from checks._common import agents_only, for_instance, lines, listing_or_error
+from checks._common import for_instance, lines, no_router, router_or_error
 from checks._registry import check
-from grader.facts import Facts, Router
+from grader.facts import Facts
 from grader.facts.router import reach
 from grader.outcome import Outcome, failed, passed
-
-
-def _router(facts: Facts) -> Router | None:
-    agents_only(facts)
-    if facts.router is not None:
-        listing_or_error(facts.router.view, "link", "addr", "route")
-    return facts.router
-
-
-def _no_router() -> Outcome:
-    return failed("no qrouter namespace", "a qrouter-<router id> namespace", "sudo ip netns list")
 
 
 @check("router_interfaces")
 def router_interfaces(facts: Facts) -> Outcome:
     """qr- (the private subnet's gateway) and qg- (the router's public address) have addresses."""
-    router = _router(facts)
+    router = router_or_error(facts, needs=("link", "addr"))
     if router is None:
-        return _no_router()
+        return no_router()
     see = router.view.run("ip a")
     expected = "qr-<port> with the private gateway address, qg-<port> with a public address"
     problems = []
@@ -43,9 +32,9 @@ def router_interfaces(facts: Facts) -> Outcome:
 @check("default_route")
 def default_route(facts: Facts) -> Outcome:
     """The router's default route goes via the public gateway on its qg- device."""
-    router = _router(facts)
+    router = router_or_error(facts, needs=("route", "addr"))
     if router is None:
-        return _no_router()
+        return no_router()
     see = router.view.run("ip route show")
     expected = "default via <public gateway> dev qg-<port>"
     route = router.default_route
@@ -67,9 +56,9 @@ def default_route(facts: Facts) -> Outcome:
 def floating_ip(facts: Facts) -> Outcome:
     """qg- carries a /32 (the floating IP) besides the router's own address, and DNAT sends it
     on to the instance (a /32 with no NAT behind it is not a floating IP)."""
-    router = _router(facts)
+    router = router_or_error(facts, needs=("addr", "rules"))
     if router is None:
-        return _no_router()
+        return no_router()
     see = router.view.run("ip a")
     expected = "a /32 address on qg-<port> besides the router's own address, DNATed to the instance"
     if not router.floating:

@@ -6,7 +6,7 @@ A rule only counts in the chain that sg-chain sends the instance's tap traffic t
 
 from __future__ import annotations
 
-from checks._common import hybrid_only, instance_chain_see, no_instance, rule_lines, rules_or_error
+from checks._common import hybrid_only, instance_chain_see, no_instance, rule_lines, view_or_error
 from checks._registry import check
 from grader.facts import Facts, Instance
 from grader.outcome import Outcome, failed, passed
@@ -18,7 +18,7 @@ ECHO_REQUEST = {"8", "echo-request", "any", "8/0"}
 
 def _instance(facts: Facts) -> Instance | None:
     hybrid_only(facts)
-    rules_or_error(facts.root)
+    view_or_error(facts.root, "rules")
     return facts.instance
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from grading import facts_of, grade, rubric, statuses
+from grading import edited, facts_of, grade, rubric, statuses
 
 ALL = [c["id"] for e in rubric() if e.get("default", True) for c in e["checks"]]
 INSTANCE = {"devices.instance-tap", "devices.hybrid-plug", "devices.ovs-ports"}
@@ -160,3 +160,34 @@ def test_what_counts_as_allowing_ssh_and_icmp():
     assert allows("-p icmp -m icmp --icmp-type 8 -j RETURN", "icmp", None)
     assert not allows("-p icmp -m icmp --icmp-type 0 -j RETURN", "icmp", None)
     assert not allows("-p udp -m udp --sport 67 --dport 68 -j RETURN", "udp", 68)
+
+
+def unreadable(keys: set[str], ns_prefix: str = "", err: str = "Permission denied"):
+    """An edit for `edited`: the records KEYS (in namespaces named NS_PREFIX*) failed."""
+
+    def edit(record: dict) -> None:
+        if record["key"] in keys and (record["ns"] or "").startswith(ns_prefix):
+            record.update(rc=1, out="", err=err)
+
+    return edit
+
+
+RULES = {"iptables_save", "iptables_legacy_save", "iptables_nft_save"}
+
+
+def test_what_could_not_be_read_in_the_router_is_an_error_where_it_is_read():
+    results = grade(edited("complete", unreadable(RULES, "qrouter-")))
+    for check_id in ("routing.floating-ip", "nat.dnat", "nat.snat", "nat.pair"):
+        assert results[check_id].status == "error", check_id
+        assert "could not read the iptables rules in qrouter-" in results[check_id].evidence
+    assert results["nat.metadata-redirect"].status == "error"
+    # what does not read the nat table still grades
+    for check_id in ("routing.interfaces", "routing.default-route", "nat.metadata-proxy"):
+        assert results[check_id].status == "pass", check_id
+    no_ss = grade(edited("complete", unreadable({"listeners"}, "qrouter-")))
+    assert no_ss["nat.metadata-proxy"].status == "pass"  # the haproxy process in it
+    neither = grade(edited("complete", unreadable({"listeners", "processes"})))
+    assert neither["nat.metadata-proxy"].status == "error"
+    no_route = grade(edited("complete", unreadable({"route"}, "qrouter-")))
+    assert no_route["routing.default-route"].status == "error"
+    assert no_route["routing.floating-ip"].status == "pass"
