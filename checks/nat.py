@@ -32,11 +32,6 @@ def _dnat_pairs(facts: Facts, router: Router, floating: str) -> tuple[list[NatRu
     return [n for n in mine if n.rule.chain in pre], [n for n in mine if n.rule.chain in out]
 
 
-def _snat(router: Router) -> list[NatRule]:
-    post = reach(router.view.rules, "POSTROUTING")
-    return [n for n in router.snat if n.rule.chain in post]
-
-
 def _nat_listing(router: Router, kind: str) -> str:
     rules = [r for r in router.view.rules.rules("nat") if r.target == kind]
     return rule_lines(rules, f"(no {kind} rules)")
@@ -72,7 +67,7 @@ def nat_snat(facts: Facts) -> Outcome:
     if router is None:
         return no_router(expected)
     candidates = set(_floating_candidates(facts, router))
-    snat = for_instance(facts, _snat(router))
+    snat = for_instance(facts, router.snat)
     found = [n for n in snat if n.floating in candidates] or (snat if not candidates else [])
     if found:
         return passed(rule_lines(n.rule for n in found[:1]), _see(router), expected)
@@ -97,7 +92,7 @@ def nat_pair(facts: Facts) -> Outcome:
         return no_router(expected)
     instance = facts.instance
     on_qg = {a.address for a in router.floating}
-    snat = {(n.fixed, n.floating): n for n in _snat(router)}
+    snat = {(n.fixed, n.floating): n for n in router.snat}
     tried = []
     for dnat in router.dnat:
         pair = snat.get((dnat.fixed, dnat.floating))
@@ -122,7 +117,14 @@ def nat_pair(facts: Facts) -> Outcome:
             return passed(evidence, _see(router), expected)
         tried.append(f"{dnat.rule.line}\n  -> " + "; ".join(problems))
     if not tried:
-        return failed("no DNAT floating -> fixed rule in " + router.ns, expected, _see(router))
+        unreached = [n.rule for n in router.nat_anywhere if n.kind == "DNAT"]
+        evidence = (
+            "no DNAT floating -> fixed rule reached from PREROUTING or OUTPUT in " + router.ns
+        )
+        if unreached:
+            evidence += "\n(DNAT in chains nothing jumps to does not count:\n"
+            evidence += rule_lines(unreached) + ")"
+        return failed(evidence, expected, _see(router))
     return failed(lines(tried), expected, _see(router))
 
 

@@ -47,7 +47,8 @@ class Router:
     floating: tuple[Address, ...]  # the /32s on qg- besides the gateway address
     default_route: Route | None
     dnat: tuple[NatRule, ...]  # DNAT floating -> fixed in chains reached from PREROUTING/OUTPUT
-    snat: tuple[NatRule, ...]  # SNAT fixed -> floating reached from POSTROUTING
+    snat: tuple[NatRule, ...]  # SNAT fixed -> floating in chains reached from POSTROUTING
+    nat_anywhere: tuple[NatRule, ...] = ()  # every one-to-one DNAT/SNAT, reached or not (evidence)
 
     @property
     def qg_devices(self) -> list[str]:

@@ -22,6 +22,8 @@ def build_router(view: NamespaceView) -> Router:
         next((r for r in view.routes if r.is_default), None),
     )
     dnat, snat = nat_rules(view.rules)
+    into = reach(view.rules, "PREROUTING") | reach(view.rules, "OUTPUT")
+    out = reach(view.rules, "POSTROUTING")
     return Router(
         ns=view.name,
         view=view,
@@ -31,8 +33,9 @@ def build_router(view: NamespaceView) -> Router:
         gateway=gateway,
         floating=floating,
         default_route=default,
-        dnat=dnat,
-        snat=snat,
+        dnat=tuple(n for n in dnat if n.rule.chain in into),
+        snat=tuple(n for n in snat if n.rule.chain in out),
+        nat_anywhere=dnat + snat,
     )
 
 
@@ -42,7 +45,8 @@ def reach(rules: Ruleset, hook: str) -> set[str]:
 
 
 def nat_rules(rules: Ruleset) -> tuple[tuple[NatRule, ...], tuple[NatRule, ...]]:
-    """(DNAT floating -> fixed, SNAT fixed -> floating) one-to-one rules of the nat table."""
+    """(DNAT floating -> fixed, SNAT fixed -> floating) one-to-one rules of the nat table, in
+    whatever chain they are (reached from a hook or not)."""
     dnat: list[NatRule] = []
     snat: list[NatRule] = []
     for rule in rules.rules("nat"):

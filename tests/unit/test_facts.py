@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from grading import facts_of, snapshot
+from grading import edited, facts_of, snapshot, statuses
 
+from checks import load_all
 from grader.facts import HYBRID, NATIVE, OVN, UNKNOWN, build_facts
 from grader.snapshot import Snapshot
 
@@ -86,3 +87,48 @@ def test_a_veth_tap_is_an_instance_but_the_ovn_metadata_veth_is_not():
     assert facts.instance.tap == "tapa1b2c3d4-e5"  # the simulated lab plugs a veth
     ovn = facts_of("ovn")
     assert [i.tap for i in [ovn.instance, *ovn.other_instances]] == ["tapa1b2c3d4-e5"]
+
+
+def in_qrouter_rules(record: dict) -> bool:
+    return record["key"].startswith("iptables") and (record["ns"] or "").startswith("qrouter-")
+
+
+def pasted_in_qrouter(*lines: str):
+    """An edit for `edited`: LINES added to the qrouter's nat table, in a chain `stray` that
+    nothing jumps to."""
+
+    def edit(record: dict) -> None:
+        if in_qrouter_rules(record) and record["rc"] == 0 and "*nat\n" in record["out"]:
+            added = ":stray - [0:0]\n" + "".join(f"-A stray {line}\n" for line in lines)
+            record["out"] = record["out"].replace("*nat\n", "*nat\n" + added, 1)
+
+    return edit
+
+
+def test_nat_pasted_in_a_stray_chain_does_not_choose_the_graded_instance():
+    facts = edited(
+        "several-instances",
+        pasted_in_qrouter("-d 172.24.4.229/32 -j DNAT --to-destination 10.0.0.17"),
+    )
+    assert facts.instance.tap == "tapa1b2c3d4-e5" and facts.instance.floating_ip == "172.24.4.229"
+    assert [i.floating_ip for i in facts.other_instances] == [None]
+    assert [n.fixed for n in facts.router.dnat] == ["10.0.0.12", "10.0.0.12"]
+    stray = [n.rule.line for n in facts.router.nat_anywhere if n.rule.chain == "stray"]
+    assert stray == ["-A stray -d 172.24.4.229/32 -j DNAT --to-destination 10.0.0.17"]
+    assert set(statuses(facts).values()) == {"pass"}
+
+
+def test_a_dnat_only_in_a_stray_chain_is_no_floating_ip_pair():
+    def moved(record: dict) -> None:
+        pasted_in_qrouter()(record)
+        if in_qrouter_rules(record):
+            for hook in ("PREROUTING", "OUTPUT"):
+                record["out"] = record["out"].replace(
+                    f"-A neutron-l3-agent-{hook} -d 172.24.4.229/32", "-A stray -d 172.24.4.229/32"
+                )
+
+    facts = edited("complete", moved)
+    assert facts.instance.floating_ip is None and facts.router.dnat == ()
+    assert len([n for n in facts.router.nat_anywhere if n.kind == "DNAT"]) == 2
+    pair = load_all()["nat_pair"](facts)
+    assert pair.status == "fail" and "-A stray -d 172.24.4.229/32" in pair.evidence
