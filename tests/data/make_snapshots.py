@@ -1,8 +1,12 @@
 # ruff: noqa: E501  (recorded command output is long lines by nature)
 """Writes tests/data/snapshots/*.json: whole recorded snapshots of DevStack hosts, one per
 scenario and per Neutron release variant, rendered in the shapes of shared/neutron-formats.md.
+The ML2/OVN and native-firewall parts (flows, `ovs-ofctl show`, the northbound tables, external
+ids, the ovnmeta- namespace) come from the simulated lab's own text: see lab_records.py.
 
-    python tests/data/make_snapshots.py        # rewrite the files (tests check they are current)
+    python3 tests/data/make_snapshots.py       # rewrite the files (tests check they are current)
+
+Regenerating the OVN snapshots needs ovsdb-server and ovn-nbctl (scripts/setup.sh installs them).
 """
 
 from __future__ import annotations
@@ -12,7 +16,22 @@ import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [p for p in (str(HERE.parents[1]), str(HERE)) if p not in sys.path]
+
+from lab_records import (  # noqa: E402  (after the path is set)
+    dump_flows,
+    have_northbound_tools,
+    lab_plan,
+    northbound,
+    ofctl_show,
+    ovn_external_ids,
+)
+
+from grader.lab.plan import Plan  # noqa: E402
+from grader.lab.script_ovn import metadata_devices  # noqa: E402
+
+LAB_BACKEND = {"ovn": "ovn", "native": "ovs-firewall"}
 ORDER = ["icehouse", "kilo", "pike", "queens", "stein", "train", "2024.1"]
 ROUTER = "9e5f2802-2462-4f5c-a95b-c60b99744451"
 NETWORK = "4b523b2a-5921-4e8b-9e64-7b668c4aab85"
@@ -122,7 +141,7 @@ def root_links(host: Host) -> str:
         index += 4
     if host.backend == "ovn":
         lines.append(
-            f"{index}: tap{NETWORK[:10]}0@if2: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1442 qdisc noqueue "
+            f"{index}: {metadata_devices(plan_of(host))[0]}@if2: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1442 qdisc noqueue "
             "master ovs-system state UP mode DEFAULT group default qlen 1000\\    link/ether "
             "5e:00:00:00:00:01 brd ff:ff:ff:ff:ff:ff link-netns ovnmeta-" + NETWORK
         )
@@ -319,11 +338,36 @@ def dnsmasq_args(host: Host) -> str:
     )
 
 
+def lab_scenario(host: Host) -> str:
+    """The lab scenario this host is (for the parts taken from the lab)."""
+    vm = host.vms[0] if host.vms else None
+    if vm is None:
+        return "fresh"
+    if not vm.floating:
+        return "no-floating-ip"
+    return "no-ssh-rule" if not vm.ssh else "no-icmp-rule" if not vm.icmp else "complete"
+
+
+def plan_of(host: Host) -> Plan:
+    """The lab's plan for an OVN or native-firewall host, with this file's ids."""
+    vm = host.vms[0] if host.vms else None
+    ids = {
+        "network_id": NETWORK,
+        "router_id": ROUTER,
+        "port_id": vm.port if vm else None,
+        "fixed_ip": vm.fixed if vm else None,
+        "mac": vm.mac if vm else None,
+        "floating_ip": vm.floating if vm else None,
+    }
+    return lab_plan(lab_scenario(host), LAB_BACKEND[host.backend], ids)
+
+
 def ovs(host: Host) -> list[dict]:
+    plan = plan_of(host) if host.backend in LAB_BACKEND else None
     if host.backend == "ovn":
         ports = {
             "br-ex": [],
-            "br-int": [f"tap{short(v.port)}" for v in host.vms] + [f"tap{NETWORK[:10]}0"],
+            "br-int": [f"tap{short(v.port)}" for v in host.vms] + [metadata_devices(plan)[0]],
         }
     else:
         on_ex = not host.at_least("pike")
@@ -342,27 +386,60 @@ def ovs(host: Host) -> list[dict]:
         rec("ovs_list_ports", "".join(f"{p}\n" for p in sorted(ports[b])), arg=b)
         for b in sorted(ports)
     ]
-    external = '{hostname=devstack, rundir="/var/run/openvswitch", system-id="1f2e3d4c"}'
+    external = '{hostname=devstack, rundir="/var/run/openvswitch", system-id="1f2e3d4c"}\n'
     if host.backend == "ovn":
-        external = '{hostname=devstack, ovn-encap-ip="10.0.0.5", ovn-remote="tcp:10.0.0.5:6642"}'
-    records.append(rec("ovs_external_ids", external + "\n"))
+        external = ovn_external_ids()
+    records.append(rec("ovs_external_ids", external))
     flows = [
         " cookie=0x9c2, duration=100.1s, table=0, n_packets=10, n_bytes=840, priority=0 actions=resubmit(,60)",
         " cookie=0x9c2, duration=100.1s, table=60, n_packets=10, n_bytes=840, priority=3 actions=NORMAL",
     ]
-    if host.backend == "native":
-        flows += [
-            " cookie=0x9c2, duration=90.0s, table=82, n_packets=3, n_bytes=180, priority=77,ct_state=+new-est,"
-            "tcp,reg5=0x5,tp_dst=22 actions=ct(commit,zone=NXM_NX_REG6[0..15]),output:5",
-        ]
-    records.append(rec("ovs_flows_br_int", "\n".join(flows) + "\n"))
+    ofports: dict[str, int] = {}
+    if plan is not None and plan["port_id"]:
+        ofports[plan["tap"]] = plan["ofport"]
+    shown = dump_flows(plan, flows) if host.backend == "native" else "\n".join(flows) + "\n"
+    records.append(rec("ovs_flows_br_int", shown))
+    records.append(rec("ovs_ofctl_show_br_int", ofctl_show(ports["br-int"], ofports)))
     if host.backend == "ovn":
-        records.append(rec("ovn_nb_show", f"router 1a2b (neutron-{ROUTER})\n    port lrp-1\n"))
-        records.append(rec("ovn_nb_nat", ""))
-        records.append(rec("ovn_nb_acl", ""))
+        if not have_northbound_tools():
+            raise RuntimeError("OVN snapshots need ovsdb-server and ovn-nbctl (scripts/setup.sh)")
+        records += [rec(key, text) for key, text in northbound(plan).items()]
     else:
         records.append(rec("ovn_nb_show", "", rc=127, err="ovn-nbctl: command not found\n"))
     return records
+
+
+def ovnmeta_ns(host: Host) -> list[dict]:
+    """ovnmeta-<network>: the lab's veth end with 169.254.169.254 and the DHCP port's address."""
+    plan = plan_of(host)
+    ns, inside = plan["ovnmeta_ns"], metadata_devices(plan)[1]
+    links = (
+        "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT group default "
+        "qlen 1000\\    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n"
+        f"2: {inside}@if40: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP mode "
+        f"DEFAULT group default qlen 1000\\    link/ether {plan['dhcp_mac']} brd ff:ff:ff:ff:ff:ff "
+        "link-netnsid 0\n"
+    )
+    prefix = plan["private_cidr"].split("/")[1]
+    addrs = (
+        "1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever\n"
+        f"2: {inside}    inet 169.254.169.254/32 scope global {inside}\\       valid_lft forever preferred_lft forever\n"
+        f"2: {inside}    inet {plan['dhcp_ip']}/{prefix} scope global {inside}\\       valid_lft forever preferred_lft forever\n"
+    )
+    route = f"{plan['private_cidr']} dev {inside} proto kernel scope link src {plan['dhcp_ip']}\n"
+    listeners = "State  Recv-Q Send-Q Local Address:Port Peer Address:Port Process\n"
+    if host.metadata:
+        listeners += 'LISTEN 0      4096  169.254.169.254:80        0.0.0.0:*     users:(("haproxy",pid=1301,fd=7))\n'
+    return [
+        rec("link", links, ns),
+        rec("addr", addrs, ns),
+        rec("route", route, ns),
+        rec("iptables_save", "", ns),
+        rec("iptables_legacy_save", "", ns),
+        rec("iptables_nft_save", "", ns),
+        rec("listeners", listeners, ns),
+        rec("netns_pids", "1301\n" if host.metadata else "", arg=ns),
+    ]
 
 
 # --- namespaces ----------------------------------------------------------------------------------
@@ -538,10 +615,7 @@ def build(host: Host) -> dict:
     ns_records: list[dict] = []
     if host.backend == "ovn":
         names.append(f"ovnmeta-{NETWORK}")
-        ns_records += [
-            rec(k, "", f"ovnmeta-{NETWORK}")
-            for k in ("link", "addr", "route", "iptables_save", "listeners")
-        ]
+        ns_records += ovnmeta_ns(host)
     else:
         names += [f"qrouter-{ROUTER}", f"qdhcp-{NETWORK}"]
         ns_records += router_ns(host) + dhcp_ns(host)
@@ -555,6 +629,8 @@ def build(host: Host) -> dict:
         records.append(rec("netns_identify", f"qdhcp-{NETWORK}\n", arg="4242"))
     if host.backend != "ovn" and host.metadata:
         records.append(rec("netns_identify", f"qrouter-{ROUTER}\n", arg="4711"))
+    if host.backend == "ovn" and host.metadata:
+        records.append(rec("netns_identify", f"ovnmeta-{NETWORK}\n", arg="1301"))
     return {
         "format": "labgrade-snapshot/1",
         "gatherer": "gather.sh/1",
@@ -590,6 +666,15 @@ def scenarios() -> dict[str, Host]:
         "legacy-split": replace(base, rules_in="legacy"),
         "ovn": replace(base, backend="ovn"),
         "native-firewall": replace(base, backend="native"),
+        "ovn-no-ssh-rule": replace(base, backend="ovn", vms=[replace(vm, ssh=False)]),
+        "ovn-no-icmp-rule": replace(base, backend="ovn", vms=[replace(vm, icmp=False)]),
+        "ovn-no-floating-ip": replace(base, backend="ovn", vms=[replace(vm, floating=None)]),
+        "native-firewall-no-ssh-rule": replace(
+            base, backend="native", vms=[replace(vm, ssh=False)]
+        ),
+        "native-firewall-no-icmp-rule": replace(
+            base, backend="native", vms=[replace(vm, icmp=False)]
+        ),
         "several-instances": replace(base, vms=[second, vm]),
         "hostile-junk": replace(
             base, junk=True, skipped=["qrouter-x;touch pwned", "qdhcp-$(id)", "--"]
