@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 
+from grader.grading import grade_snapshot
 from grader.inventory import Student
+from grader.model import load_exercises
 from grader.report.gradebook import neutralise, render_gradebook
 from grader.report.progress import LineProgress, TerminalProgress, make_progress
 from grader.report.summary import render_summary
 from grader.result import CheckResult, ExerciseResult, HostResult, host_error
+from grader.snapshot import Snapshot
 
 
 def check(check_id: str, status: str, points: int) -> CheckResult:
@@ -130,3 +134,23 @@ def test_terminal_progress_rewrites_one_line() -> None:
         "[1/3] graded 1 (failing 1)  error 0  waiting for cy (devstack-03:22, 14s)"
     )
     assert "\n" not in out.getvalue()[:-1]
+
+
+def test_pass_rates_count_only_the_students_whose_backend_has_the_check() -> None:
+    snapshots = Path(__file__).resolve().parents[1] / "data" / "snapshots"
+    exercises = load_exercises()
+    entries: list[tuple[Student, HostResult | None]] = []
+    for name in ("complete", "ovn", "ovn-no-ssh-rule"):
+        path = snapshots / f"{name}.json"
+        snapshot = Snapshot.from_json(path.read_bytes(), source=str(path))
+        entries.append(
+            (Student(name, f"ssh://{name}"), grade_snapshot(snapshot, exercises, None, name))
+        )
+    rates = {
+        line.split()[2]: (line.split()[0], line.split()[3])
+        for line in render_summary(entries).splitlines()
+        if line.startswith("  ") and " % " in line and "/" in line
+    }
+    assert rates["sg.ssh"] == ("100", "1/1")  # only the iptables_hybrid host has it
+    assert rates["ovn.sg-ssh"] == ("50", "1/2")
+    assert rates["devices.instance-tap"] == ("100", "3/3")  # every backend has it
