@@ -148,9 +148,13 @@ class ClassDir:
             return None
         return Snapshot.from_json(read_bounded(path, MAX_SNAPSHOT_BYTES), source=str(path))
 
-    def write_class_files(self, entries: Sequence[Entry], exercise_ids: Sequence[str]) -> None:
-        """grades.csv and junit.xml for ENTRIES (students not graded yet: `pending` rows)."""
-        self.write(self.grades_path, render_gradebook(entries, exercise_ids))
+    def write_class_files(
+        self, entries: Sequence[Entry], exercise_ids: Sequence[str], order: Sequence[str] = ()
+    ) -> None:
+        """grades.csv and junit.xml for ENTRIES (students not graded yet: `pending` rows);
+        grades.csv has a column for each of EXERCISE_IDS and each exercise graded for some
+        student, in ORDER (render_gradebook)."""
+        self.write(self.grades_path, render_gradebook(entries, exercise_ids, order))
         graded = [(s.id, r) for s, r in entries if r is not None]
         self.write(
             self.junit_path,

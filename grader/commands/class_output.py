@@ -15,8 +15,8 @@ def finish_class(
     classdir: ClassDir, entries: Sequence[Entry], exercises: Exercises, only: Sequence[str] | None
 ) -> int:
     """Write grades.csv and junit.xml, print the summary; EXIT_HOST if a student is in error."""
-    exercise_ids = [exercise.id for exercise in exercises.select(only).exercises]
-    classdir.write_class_files(entries, exercise_ids)
+    lab_own = [exercise.id for exercise in exercises.select(only).exercises]
+    classdir.write_class_files(entries, lab_own, [e.id for e in exercises.exercises])
     sys.stdout.write(render_summary(entries))
     print(
         f"labgrade: wrote {classdir.grades_path}, {classdir.junit_path} and "

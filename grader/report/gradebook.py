@@ -2,6 +2,14 @@
 
     id,name,email,status,score,max_score,percent,<one column per exercise>,error
 
+The exercise columns are the lab's own (those of its backend, ml2-ovs-iptables-hybrid) and
+every other exercise graded for some student (a backend's variant, such as
+ovsfw-security-groups or ovn-routing), in the rubric's order: each graded row's exercise
+cells add up to its score. A variant gets a column of its own rather than the column of the
+exercise it replaces, since the variants do not map one to one (OVN's ovn-routing is worth 31
+points where the lab's routing and nat are 13 + 21); a cell for an exercise not graded on the
+student's backend is empty.
+
 status is `graded`, `error` (the host could not be graded: score, percent and exercise cells
 are empty, the reason is in `error`) or `pending` (not graded yet: an interrupted batch).
 Every cell that a spreadsheet would read as a formula (starting with = + - @, a tab or a
@@ -53,10 +61,31 @@ def row(student: Student, result: HostResult | None, exercise_ids: Sequence[str]
     ]
 
 
+def exercise_columns(
+    entries: Sequence[tuple[Student, HostResult | None]],
+    shown: Sequence[str],
+    order: Sequence[str] = (),
+) -> list[str]:
+    """The exercise columns: SHOWN (always there) and every exercise graded for a student of
+    ENTRIES, sorted by ORDER (the rubric's); ids not in ORDER come last, as first seen."""
+    graded = (
+        exercise.id
+        for _, result in entries
+        if result is not None and result.status == "graded"
+        for exercise in result.exercises
+    )
+    rank = {exercise_id: index for index, exercise_id in enumerate(order)}
+    return sorted(dict.fromkeys([*shown, *graded]), key=lambda i: rank.get(i, len(rank)))
+
+
 def render_gradebook(
-    entries: Sequence[tuple[Student, HostResult | None]], exercise_ids: Sequence[str]
+    entries: Sequence[tuple[Student, HostResult | None]],
+    shown: Sequence[str],
+    order: Sequence[str] = (),
 ) -> str:
-    """The CSV text (RFC 4180, CRLF line ends) for ENTRIES, in their order."""
+    """The CSV text (RFC 4180, CRLF line ends) for ENTRIES, in their order; the exercise
+    columns are exercise_columns(ENTRIES, SHOWN, ORDER)."""
+    exercise_ids = exercise_columns(entries, shown, order)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([neutralise(c) for c in (*FIXED_COLUMNS, *exercise_ids, "error")])

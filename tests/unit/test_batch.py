@@ -175,6 +175,34 @@ def test_regrade_equals_live_and_follows_the_rubric(
     assert json.loads((out / "batch.json").read_text())["only"] == ["sg"]
 
 
+def test_mixed_backends_cells_add_up_to_the_score(
+    tmp_path: Path, fake_hosts: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A class on three backends: every graded row's exercise cells add up to its score, the
+    variants (ovsfw-security-groups, ovn-*) have columns, in the rubric's order; regrade too."""
+    scenarios = ["complete", "native-firewall", "ovn", "native-firewall-no-icmp-rule"]
+    lines = ["id,target"] + [f"s{i},{name}-{i}" for i, name in enumerate(scenarios)]
+    inventory = tmp_path / "class.csv"
+    inventory.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out"
+    assert main(["batch", str(inventory), "--out", str(out), "--quiet"]) == 0
+    monkeypatch.setattr(grader.batch, "grade_target", None)  # regrade touches no host
+    for command in ([], ["regrade", str(out)]):
+        if command:
+            assert main(command) == 0
+        table = rows(out)
+        header = list(table[0])[7:-1]
+        order = [e.id for e in load_exercises().exercises]
+        assert header == sorted(header, key=order.index)
+        assert {"security-groups", "ovsfw-security-groups", "ovn-security-groups"} <= set(header)
+        for row in table:
+            cells = [float(row[c]) for c in header if row[c] != ""]
+            assert row["status"] == "graded" and sum(cells) == float(row["score"]), row
+        by_id = {r["id"]: r for r in table}
+        assert by_id["s1"]["ovsfw-security-groups"] == "30" and by_id["s1"]["security-groups"] == ""
+        assert by_id["s3"]["ovsfw-security-groups"] == "22"  # 8 points for ICMP missing
+
+
 def test_regrade_refuses_a_directory_without_batch(tmp_path: Path, capsys: Any) -> None:
     assert main(["regrade", str(tmp_path)]) == 2
     assert "not a batch directory" in capsys.readouterr().err
