@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from checks import check
+from grader import backends
 from grader.outcome import Outcome, failed, passed
 
 
@@ -17,7 +18,7 @@ from grader.outcome import Outcome, failed, passed
 class StandInFacts:
     """What the engine reads from grader.facts.Facts, plus a switch per fake check."""
 
-    backend: str = "ml2/ovs iptables_hybrid"
+    backend: str = backends.HYBRID
     backend_problem: str | None = None
     discovered: dict[str, str] = field(default_factory=lambda: {"instance port": "tap1234"})
     failing: set[str] = field(default_factory=set)  # ids passed to fake_switch that fail

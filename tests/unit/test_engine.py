@@ -8,6 +8,7 @@ import pytest
 from grading_fakes import FAKE_EXERCISES, StandInFacts, write_exercises
 
 from checks import CHECKS
+from grader import backends
 from grader.engine import grade
 from grader.model import load_exercises
 
@@ -32,7 +33,7 @@ def test_everything_passes(exercises) -> None:
     }
     assert (result.score, result.max_score) == (20, 20)
     assert result.all_passed and result.status == "graded" and result.target == "local://"
-    assert result.backend == "ml2/ovs iptables_hybrid"
+    assert result.backend == backends.HYBRID
     assert result.discovered == {"instance port": "tap1234"}
 
 
@@ -110,7 +111,7 @@ def test_only_an_exercise_or_a_check(exercises) -> None:
 
 
 def test_backend_problem_is_carried_to_the_result(exercises) -> None:
-    facts = StandInFacts(backend="ml2/ovn", backend_problem="this host runs ML2/OVN")
+    facts = StandInFacts(backend=backends.OVN, backend_problem="this host runs ML2/OVN")
     result = grade(exercises, facts, checks=FAKES)
-    assert result.backend == "ml2/ovn"
+    assert result.backend == backends.OVN
     assert result.backend_problem == "this host runs ML2/OVN"

@@ -4,6 +4,7 @@ control characters stripped, and the text report's evidence, hint and command.""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import junitparser
@@ -11,10 +12,13 @@ import pytest
 from grading_fakes import StandInFacts, write_exercises
 
 from checks import CHECKS
+from grader import backends
 from grader.engine import grade
+from grader.grading import grade_snapshot
 from grader.model import load_exercises
 from grader.report import render_json, render_junit, render_text
 from grader.result import CheckResult, ExerciseResult, HostResult, host_error
+from grader.snapshot import Snapshot
 
 FAKES = {name: fn for name, fn in CHECKS.items() if name.startswith("fake_")}
 
@@ -141,7 +145,7 @@ def test_junit_strips_control_characters(tmp_path: Path) -> None:
 def test_text_shows_evidence_hint_and_command(result: HostResult) -> None:
     text = render_text(result)
     assert "labgrade: ssh://stack@lab-1:22" in text
-    assert "backend: ml2/ovs iptables_hybrid" in text
+    assert f"backend: {backends.HYBRID}" in text
     assert "instance port: tap1234" in text
     lines = text.splitlines()
     second = next(i for i, line in enumerate(lines) if "FAIL" in line)
@@ -164,7 +168,7 @@ def test_text_colour_and_escaped_control_characters() -> None:
 
 
 def test_text_backend_problem_and_host_error() -> None:
-    problem = HostResult(target="local://", backend="ml2/ovn", backend_problem="Use ML2/OVS.")
+    problem = HostResult(target="local://", backend=backends.OVN, backend_problem="Use ML2/OVS.")
     assert "! Use ML2/OVS." in render_text(problem)
     down = render_text(host_error("ssh://lab-2", "lab-2 is unreachable: connection refused"))
     assert down == "labgrade: cannot grade ssh://lab-2: lab-2 is unreachable: connection refused\n"
@@ -181,3 +185,22 @@ def test_use_color_honours_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
     assert use_color(Tty())
     monkeypatch.setenv("NO_COLOR", "1")
     assert not use_color(Tty())
+
+
+def test_the_documented_example_is_a_real_report() -> None:
+    root = Path(__file__).resolve().parents[2]
+    doc = (root / "docs" / "json-schema.md").read_text(encoding="utf-8")
+    example = json.loads(doc.split("```json\n", 1)[1].split("```", 1)[0])
+    path = root / "tests" / "data" / "snapshots" / "no-ssh-rule.json"
+    snapshot = Snapshot.from_json(path.read_bytes(), source=str(path))
+    real = json.loads(
+        render_json(grade_snapshot(snapshot, load_exercises(), ["sg.ssh"], "recorded"))
+    )
+    varies = ("duration", "labgrade_version")
+    assert {k: v for k, v in example.items() if k not in varies} == {
+        k: v for k, v in real.items() if k not in varies
+    }, "refresh docs/json-schema.md's example with the command it names"
+    assert real["backend"] == backends.HYBRID and "floating IP" in real["discovered"]
+    documented = set(re.findall(r"^\| `(\w+)(?:\[\])?` \|", doc, flags=re.MULTILINE))
+    check_keys = set(real["exercises"][0]["checks"][0])
+    assert documented == set(real) | check_keys
