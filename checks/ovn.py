@@ -12,7 +12,8 @@ import ipaddress
 from checks._common import lines, no_instance
 from checks._registry import check
 from grader.facts import Facts
-from grader.facts.ovn import Acl, Northbound, Port, PortGroup, Router
+from grader.facts.namespace import record_problem
+from grader.facts.ovn import TABLES, Acl, Northbound, Port, PortGroup, Router
 from grader.outcome import CannotGrade, Outcome, failed, passed
 
 ALLOW = ("allow", "allow-related", "allow-stateless")
@@ -20,16 +21,25 @@ DROP_GROUP = "neutron_pg_drop"
 NBCTL = "sudo ovn-nbctl"
 
 
-def _nb(facts: Facts) -> Northbound:
-    if facts.northbound is None:
-        record = facts.snapshot.root("ovn_nb_show")
-        why = (record.err.strip() or f"exit {record.rc}") if record else "not gathered"
+def _nb(facts: Facts, *needs: str) -> Northbound:
+    """The northbound database, once the tables the check reads (NEEDS: names of
+    grader.facts.ovn.TABLES) were read: CannotGrade otherwise, since an unread table is empty."""
+    nb = facts.northbound
+    if nb is None:
+        why = record_problem(facts.snapshot.root("ovn_nb_show"))
         raise CannotGrade(f"the OVN northbound database could not be read: {why}", f"{NBCTL} show")
-    return facts.northbound
+    for need in needs:
+        if need in nb.errors:
+            table = TABLES[need][1]
+            raise CannotGrade(
+                f"the OVN northbound table {table} could not be read: {nb.errors[need]}",
+                f"{NBCTL} list {table}",
+            )
+    return nb
 
 
-def _port(facts: Facts, expected: str) -> tuple[Northbound, Port] | Outcome:
-    nb = _nb(facts)
+def _port(facts: Facts, expected: str, *needs: str) -> tuple[Northbound, Port] | Outcome:
+    nb = _nb(facts, "port", *needs)
     instance = facts.instance
     if instance is None:
         return failed(no_instance(facts), expected, "ip a")
@@ -86,7 +96,7 @@ def _port_covered(conditions: list[str], port: int | None) -> bool:
 def ovn_port_group(facts: Facts) -> Outcome:
     """The instance's switch port is in its security group's port group (pg_<sg id with _>)."""
     expected = "the instance's port in a port group pg_<security group id> with to-lport ACLs"
-    found = _port(facts, expected)
+    found = _port(facts, expected, "group", "acl")
     if isinstance(found, Outcome):
         return found
     nb, port = found
@@ -107,7 +117,7 @@ def ovn_sg_rule(facts: Facts, *, protocol: str, port: int | None = None) -> Outc
         else protocol + (f" && {protocol}.dst == {port}" if port else "")
     )
     expected = f"to-lport 1002 (outport == @pg_... && ip4 && {what}) allow-related"
-    found = _port(facts, expected)
+    found = _port(facts, expected, "group", "acl")
     if isinstance(found, Outcome):
         return found
     nb, lsp = found
@@ -126,7 +136,7 @@ def ovn_sg_rule(facts: Facts, *, protocol: str, port: int | None = None) -> Outc
 def ovn_sg_stateful(facts: Facts) -> Outcome:
     """The group's ACLs are allow-related (stateful) and the port is in neutron_pg_drop."""
     expected = f"allow-related ACLs, and the port in {DROP_GROUP} (drop at priority 1001)"
-    found = _port(facts, expected)
+    found = _port(facts, expected, "group", "acl")
     if isinstance(found, Outcome):
         return found
     nb, port = found
@@ -147,7 +157,7 @@ def ovn_sg_stateful(facts: Facts) -> Outcome:
 def ovn_dhcp(facts: Facts) -> Outcome:
     """OVN's native DHCP: the instance's port has DHCP options for its subnet, with a router."""
     expected = "dhcpv4_options on the instance's port: cidr = its subnet, options router=<gateway>"
-    found = _port(facts, expected)
+    found = _port(facts, expected, "dhcp")
     if isinstance(found, Outcome):
         return found
     nb, port = found
@@ -167,8 +177,9 @@ def _within(ip: str, cidr: str) -> bool:
         return False
 
 
-def _router(facts: Facts) -> Router | None:
-    nb = _nb(facts)
+def _router(facts: Facts, *needs: str) -> Router | None:
+    """The instance's logical router (the one whose network holds its fixed IP)."""
+    nb = _nb(facts, "router", "router_port", *needs)
     routers = [r for r in nb.routers if r.name.startswith("neutron-")]
     fixed = facts.instance.fixed_ips if facts.instance else ()
     for router in routers:
@@ -197,7 +208,7 @@ def ovn_router(facts: Facts) -> Outcome:
 @check("ovn_default_route")
 def ovn_default_route(facts: Facts) -> Outcome:
     """The router has a static default route (0.0.0.0/0 via the public gateway)."""
-    router = _router(facts)
+    router = _router(facts, "route")
     if router is None:
         return _no_router()
     see = f"{NBCTL} lr-route-list {router.name}"
@@ -209,7 +220,7 @@ def ovn_default_route(facts: Facts) -> Outcome:
 
 
 def _nat(facts: Facts, kind: str, expected: str) -> Outcome:
-    router = _router(facts)
+    router = _router(facts, "nat", "port")  # the instance's fixed IPs are its port's addresses
     if router is None:
         return _no_router()
     see = f"{NBCTL} lr-nat-list {router.name}"

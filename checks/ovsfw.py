@@ -21,8 +21,8 @@ PROTOCOLS = {"tcp": ("tcp", "tcp6"), "udp": ("udp", "udp6"), "icmp": ("icmp",)}
 def _ofport(facts: Facts) -> tuple[str, int] | Outcome:
     """(tap, ofport) of the graded instance, or the failing Outcome."""
     expected = "the instance's tap as a port of br-int (`ovs-ofctl show br-int`)"
-    if not facts.flows and facts.snapshot.root("ovs_flows_br_int") is None:
-        raise CannotGrade("`ovs-ofctl dump-flows br-int` was not gathered", SEE)
+    if facts.openflow_error:
+        raise CannotGrade(f"could not read br-int's OpenFlow state: {facts.openflow_error}", SEE)
     instance = facts.instance
     if instance is None or instance.tap is None:
         return failed(no_instance(facts), expected, "ip a")

@@ -14,7 +14,7 @@ from grader.facts.backend import recognise
 from grader.facts.dhcp import build_dhcp, find_dnsmasq
 from grader.facts.instances import find_instances
 from grader.facts.model import Dhcp, Facts, Instance, Router
-from grader.facts.namespace import namespace_view
+from grader.facts.namespace import namespace_view, record_problem
 from grader.facts.ovn import Northbound, build_northbound
 from grader.facts.router import build_router
 from grader.parsers.ip_addr import Address
@@ -42,9 +42,7 @@ def build_facts(snapshot: Snapshot) -> Facts:
     facts.pid_netns = _pid_netns(snapshot)
     facts.backend, facts.backend_problem = recognise(facts)
     facts.northbound = build_northbound(snapshot)
-    flows, shown = snapshot.root("ovs_flows_br_int"), snapshot.root("ovs_ofctl_show_br_int")
-    facts.flows = parse_flows(flows.out) if flows is not None and flows.ok else []
-    facts.ofports = parse_ofports(shown.out) if shown is not None and shown.ok else {}
+    _openflow(facts)
 
     instances, facts.stale_ports = find_instances(facts.root, facts.namespace_names)
     routers = [build_router(v) for n, v in facts.namespaces.items() if n.startswith("qrouter-")]
@@ -85,6 +83,20 @@ def _ovs(facts: Facts) -> None:
     for bridge in parse_names(listed.out):
         ports = facts.snapshot.root("ovs_list_ports", bridge)
         facts.ovs_bridges[bridge] = parse_names(ports.out) if ports and ports.ok else []
+
+
+def _openflow(facts: Facts) -> None:
+    """br-int's flows and ofports; openflow_error says which of the two could not be read."""
+    flows = facts.snapshot.root("ovs_flows_br_int")
+    shown = facts.snapshot.root("ovs_ofctl_show_br_int")
+    facts.flows = parse_flows(flows.out) if flows is not None and flows.ok else []
+    facts.ofports = parse_ofports(shown.out) if shown is not None and shown.ok else {}
+    problems = [
+        f"`ovs-ofctl {what} br-int`: {record_problem(record)}"
+        for what, record in (("dump-flows", flows), ("show", shown))
+        if record is None or not record.ok
+    ]
+    facts.openflow_error = "; ".join(problems) or None
 
 
 def _pid_netns(snapshot: Snapshot) -> dict[int, str]:

@@ -97,6 +97,7 @@ class Facts:
     northbound: Northbound | None = None  # ML2/OVN's database (None: not reachable here)
     flows: list[Flow] = field(default_factory=list)  # `ovs-ofctl dump-flows br-int`
     ofports: dict[str, int] = field(default_factory=dict)  # br-int port name -> ofport
+    openflow_error: str | None = None  # why flows or ofports could not be read (None: both were)
     problems: list[str] = field(default_factory=list)  # gather-level problems (not root ...)
 
     def command_output(self, command: str) -> tuple[int, str]:

@@ -70,7 +70,7 @@ def namespace_view(snapshot: Snapshot, name: str | None) -> NamespaceView:
         if found is None:
             view.errors[key] = "not gathered"
         elif not found.ok:
-            view.errors[key] = _problem(found)
+            view.errors[key] = record_problem(found)
         else:
             setattr(
                 view,
@@ -81,7 +81,7 @@ def namespace_view(snapshot: Snapshot, name: str | None) -> NamespaceView:
     if listeners is not None and listeners.ok:
         view.listeners = parse_listeners(listeners.out)
     elif listeners is not None:
-        view.errors["listeners"] = _problem(listeners)
+        view.errors["listeners"] = record_problem(listeners)
     _pick_rules(view, {key: record(key) for key in RULE_SOURCES})
     return view
 
@@ -96,7 +96,7 @@ def _pick_rules(view: NamespaceView, records: dict[str, Record | None]) -> None:
         if found.ok:
             parsed[key] = parse_iptables_save(found.out)
         elif found.rc != 127:
-            problems.append(f"{RULE_SOURCES[key]}-save: {_problem(found)}")
+            problems.append(f"{RULE_SOURCES[key]}-save: {record_problem(found)}")
     if not parsed:
         view.rules_error = "; ".join(problems) or "iptables-save is not installed"
         return
@@ -125,7 +125,11 @@ def _pick_rules(view: NamespaceView, records: dict[str, Record | None]) -> None:
         )
 
 
-def _problem(found: Record) -> str:
+def record_problem(found: Record | None) -> str:
+    """Why a gathered command gave nothing to read: not gathered, not installed, or its exit
+    code and first line of output."""
+    if found is None:
+        return "not gathered"
     text = (found.err or found.out).strip().splitlines()
     detail = text[0][:200] if text else "no output"
     if found.rc == 127:

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from grader.facts.namespace import record_problem
 from grader.parsers.ovn import ovn_list, ovn_map, parse_ovn_records
 from grader.snapshot import Snapshot
 
+# name used here -> (gather key, northbound table)
 TABLES = {
-    "acl": "ovn_nb_acl",
-    "group": "ovn_nb_port_group",
-    "port": "ovn_nb_switch_port",
-    "router": "ovn_nb_router",
-    "router_port": "ovn_nb_router_port",
-    "route": "ovn_nb_route",
-    "nat": "ovn_nb_nat",
-    "dhcp": "ovn_nb_dhcp",
+    "acl": ("ovn_nb_acl", "ACL"),
+    "group": ("ovn_nb_port_group", "Port_Group"),
+    "port": ("ovn_nb_switch_port", "Logical_Switch_Port"),
+    "router": ("ovn_nb_router", "Logical_Router"),
+    "router_port": ("ovn_nb_router_port", "Logical_Router_Port"),
+    "route": ("ovn_nb_route", "Logical_Router_Static_Route"),
+    "nat": ("ovn_nb_nat", "NAT"),
+    "dhcp": ("ovn_nb_dhcp", "DHCP_Options"),
 }
 
 
@@ -78,7 +80,7 @@ class Northbound:
     groups: list[PortGroup] = field(default_factory=list)
     routers: list[Router] = field(default_factory=list)
     dhcp: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)  # uuid -> cidr, opts
-    errors: dict[str, str] = field(default_factory=dict)  # gather key -> problem
+    errors: dict[str, str] = field(default_factory=dict)  # TABLES name -> why it is unread
 
     def port(self, prefix: str) -> Port | None:
         """The switch port whose name (Neutron port id) starts with PREFIX."""
@@ -88,10 +90,10 @@ class Northbound:
         return [g for g in self.groups if port.uuid in g.ports]
 
 
-def _records(snapshot: Snapshot, key: str, nb: Northbound) -> list[dict[str, str]]:
-    record = snapshot.root(key)
+def _records(snapshot: Snapshot, name: str, nb: Northbound) -> list[dict[str, str]]:
+    record = snapshot.root(TABLES[name][0])
     if record is None or not record.ok:
-        nb.errors[key] = "not gathered" if record is None else (record.err.strip() or "failed")
+        nb.errors[name] = record_problem(record)
         return []
     return parse_ovn_records(record.out)
 
@@ -101,7 +103,7 @@ def build_northbound(snapshot: Snapshot) -> Northbound | None:
     if show is None or not show.ok:
         return None
     nb = Northbound()
-    rows = {name: _records(snapshot, key, nb) for name, key in TABLES.items()}
+    rows = {name: _records(snapshot, name, nb) for name in TABLES}
     acls = {r.get("_uuid", ""): _acl(r) for r in rows["acl"]}
     nb.ports = [_port(r) for r in rows["port"]]
     nb.groups = [

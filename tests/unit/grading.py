@@ -2,7 +2,7 @@
 
     statuses("complete")                     # {check id: "pass" | "fail" | "skip" | "error"}
     grade(facts_of("no-ssh-rule"))["sg.ssh"]  # its CheckResult: evidence, expected, see
-    edited("complete", edit)                 # the snapshot with some records changed
+    edited("complete", unreadable({"route"}))  # the snapshot with some records changed
 
 grader.engine.grade decides everything (the host's backend picks the checks, `requires:`
 gives skip or passes an error down); this module only reads its HostResult.
@@ -51,6 +51,18 @@ def edited(name: str, edit: Callable[[dict[str, Any]], None]) -> Facts:
         edit(record)
     doc["records"] = [record for record in doc["records"] if record]
     return build_facts(Snapshot.from_dict(doc))
+
+
+def unreadable(
+    keys: set[str], ns_prefix: str = "", err: str = "Permission denied"
+) -> Callable[[dict[str, Any]], None]:
+    """An edit for `edited`: the records KEYS (in namespaces named NS_PREFIX*) failed."""
+
+    def edit(record: dict[str, Any]) -> None:
+        if record["key"] in keys and (record["ns"] or "").startswith(ns_prefix):
+            record.update(rc=1, out="", err=err)
+
+    return edit
 
 
 @cache

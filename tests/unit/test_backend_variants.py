@@ -8,13 +8,13 @@ import random
 from pathlib import Path
 
 import pytest
+from grading import edited, grade, unreadable
 from grading_fakes import FAKE_EXERCISES, StandInFacts, write_exercises
 
 from checks import CHECKS
 from checks.ovn import _acl_allows
 from checks.ovsfw import _allows
-from grader import backends
-from grader.engine import grade
+from grader import backends, engine
 from grader.errors import InputFileError
 from grader.facts.ovn import _acl
 from grader.lab import formats, formats_ovn, formats_ovsfw, plan, scenarios
@@ -148,9 +148,42 @@ def test_dependants_of_an_ungradable_check_are_errors_with_its_reason(tmp_path: 
 
     fakes = {n: f for n, f in CHECKS.items() if n.startswith("fake_")}
     fakes["fake_switch"] = cannot
-    result = grade(
+    result = engine.grade(
         load_exercises(write_exercises(tmp_path), checks=fakes), StandInFacts(), checks=fakes
     )
     errors = [c for c in result.checks() if c.status == "error"]
     assert len(errors) >= 2 and all("no iptables chains" in c.evidence for c in errors)
     assert "skip" not in {c.status for c in result.checks()}
+
+
+@pytest.mark.parametrize(
+    ("table", "failing"),
+    [
+        ("ovn_nb_acl", {"ovn.port-group", "ovn.sg-ssh", "ovn.sg-icmp", "ovn.sg-stateful"}),
+        ("ovn_nb_switch_port", {"ovn.port-group", "ovn.sg-ssh", "ovn.dhcp", "ovn.floating-ip"}),
+        ("ovn_nb_nat", {"ovn.floating-ip", "ovn.snat"}),
+        ("ovn_nb_route", {"ovn.default-route"}),
+        ("ovn_nb_dhcp", {"ovn.dhcp"}),
+    ],
+)
+def test_an_unread_northbound_table_is_an_error_where_it_is_read(table: str, failing: set[str]):
+    results = grade(edited("ovn", unreadable({table}, err="ovn-nbctl: database connection failed")))
+    wrong = {i: r.status for i, r in results.items() if r.status not in ("pass", "error")}
+    assert wrong == {}  # never a fail for what could not be read
+    errors = {i for i, r in results.items() if r.status == "error"}
+    assert failing <= errors
+    for check_id in failing:
+        assert "database connection failed" in results[check_id].evidence
+
+
+@pytest.mark.parametrize("record", ["ovs_flows_br_int", "ovs_ofctl_show_br_int"])
+@pytest.mark.parametrize("how", ["failed", "missing"])
+def test_unread_flows_or_ofports_are_errors_not_fails(record: str, how: str) -> None:
+    def edit(item: dict) -> None:
+        if item["key"] == record:
+            item.clear() if how == "missing" else item.update(rc=1, out="", err="refused")
+
+    results = grade(edited("native-firewall", edit))
+    ovsfw = {i: r.status for i, r in results.items() if i.startswith("ovsfw.")}
+    assert ovsfw and set(ovsfw.values()) == {"error"}
+    assert ("refused" if how == "failed" else "not gathered") in results["ovsfw.sg-ssh"].evidence

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from grading import edited, facts_of, grade, rubric, statuses
+from grading import edited, facts_of, grade, rubric, statuses, unreadable
 
 ALL = [c["id"] for e in rubric() if e.get("default", True) for c in e["checks"]]
 INSTANCE = {"devices.instance-tap", "devices.hybrid-plug", "devices.ovs-ports"}
@@ -160,16 +160,6 @@ def test_what_counts_as_allowing_ssh_and_icmp():
     assert allows("-p icmp -m icmp --icmp-type 8 -j RETURN", "icmp", None)
     assert not allows("-p icmp -m icmp --icmp-type 0 -j RETURN", "icmp", None)
     assert not allows("-p udp -m udp --sport 67 --dport 68 -j RETURN", "udp", 68)
-
-
-def unreadable(keys: set[str], ns_prefix: str = "", err: str = "Permission denied"):
-    """An edit for `edited`: the records KEYS (in namespaces named NS_PREFIX*) failed."""
-
-    def edit(record: dict) -> None:
-        if record["key"] in keys and (record["ns"] or "").startswith(ns_prefix):
-            record.update(rc=1, out="", err=err)
-
-    return edit
 
 
 RULES = {"iptables_save", "iptables_legacy_save", "iptables_nft_save"}
