@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 
+from grader.commands.options import write_output
 from grader.errors import LabError
 from grader.lab import api, formats, state
 
@@ -56,7 +57,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p_status.set_defaults(handler=cmd_status)
 
     p_ssh = sub.add_parser("ssh-config", help="print an ssh_config for the simulated hosts")
-    p_ssh.add_argument("--output", "-o", metavar="FILE", help="write it to FILE instead")
+    p_ssh.add_argument(
+        "--output", "-o", metavar="FILE", help="write it to FILE (atomically) instead"
+    )
     p_ssh.set_defaults(handler=cmd_ssh_config)
 
 
@@ -114,8 +117,5 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_ssh_config(args: argparse.Namespace) -> int:
-    if args.output:
-        api.write_ssh_config(args.output)
-    else:
-        sys.stdout.write(api.ssh_config_text())
+    write_output(args.output or "-", api.ssh_config_text())  # `cannot write FILE: ...`, exit 2
     return 0

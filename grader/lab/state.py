@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import LabError
+from grader.lab import preflight
 from grader.lab.namespace import Namespaces
 
 DEFAULT_DIR = "/run/labgrade"
@@ -114,6 +115,9 @@ def remove(name: str) -> None:
 
 
 def load_all() -> list[LabHost]:
+    """Every host record. Root only: the state directory is root's (0700), and a host's
+    health and its ProxyCommand need root anyway (LabError, not a PermissionError)."""
+    preflight.check_root()
     if not hosts_dir().is_dir():
         return []
     hosts = []

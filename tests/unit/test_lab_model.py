@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import random
 import re
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from grader.cli import main
 from grader.errors import InputFileError, LabError
 from grader.lab import formats, plan, scenarios, script
 from grader.lab.sshconfig import host_block
@@ -187,3 +189,50 @@ def test_ssh_config_block() -> None:
     for option in ("User root", "StrictHostKeyChecking yes", "BatchMode yes", "LogLevel ERROR"):
         assert option in block
     assert re.search(r"UserKnownHostsFile \S+/known_hosts", block)
+
+
+@pytest.fixture
+def lab_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private, empty lab state directory (root's 0700, as /run/labgrade is)."""
+    state_dir = tmp_path / "state"
+    (state_dir / "hosts").mkdir(parents=True)
+    state_dir.chmod(0o700)
+    monkeypatch.setenv("LABGRADE_LAB_DIR", str(state_dir))
+    return state_dir
+
+
+LAB_ENTRY_POINTS = [
+    ["lab", "status"],
+    ["lab", "ssh-config"],
+    ["lab", "ssh-config", "-o", "lab.ssh_config"],
+    ["lab", "up"],
+    ["lab", "down", "lab-1"],
+    ["check", "--lab", "lab-1"],
+]
+
+
+@pytest.mark.parametrize("argv", LAB_ENTRY_POINTS, ids=" ".join)
+def test_every_lab_entry_point_needs_root_in_one_line(
+    argv: list[str], lab_state: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """Not root: the same one-line LabError (exit 4) everywhere, never a PermissionError."""
+    monkeypatch.chdir(lab_state.parent)
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    assert main(argv) == 4
+    captured = capsys.readouterr()
+    assert captured.err == "labgrade: error: the simulated lab needs root (run it with sudo)\n"
+    assert not (lab_state.parent / "lab.ssh_config").exists()
+
+
+@pytest.mark.parametrize("where", ["directory", "missing-parent"])
+def test_ssh_config_output_errors_name_the_path(
+    where: str, lab_state: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    target = lab_state.parent if where == "directory" else lab_state.parent / "nonexistent" / "x"
+    assert main(["lab", "ssh-config", "-o", str(target)]) == 2  # as `collect -o` (docs/cli.md)
+    err = capsys.readouterr().err
+    assert err.startswith(f"labgrade: error: cannot write {target}: ") and err.count("\n") == 1
+    written = lab_state.parent / "lab.ssh_config"
+    assert main(["lab", "ssh-config", "-o", str(written)]) == 0
+    assert written.read_text().startswith("# Simulated lab hosts")
