@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import sys
 
 from grader import __version__
-from grader.errors import EXIT_USAGE, LabgradeError
+from grader.errors import EXIT_BROKEN_PIPE, LabgradeError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,7 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.handler(args) or 0)
+        code = int(args.handler(args) or 0)
+        sys.stdout.flush()  # a reader gone away shows here, not at exit
+        return code
     except LabgradeError as error:
         print(f"labgrade: error: {error}", file=sys.stderr)
         return error.exit_code
@@ -45,4 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         print("labgrade: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
-        return EXIT_USAGE
+        # The reader went away (`labgrade list | head -1`): stop quietly, as a program killed by
+        # SIGPIPE would, and keep Python from complaining when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE

@@ -4,8 +4,10 @@ Exit codes (documented in README.md and docs/cli.md):
   0  every selected check passed (or the score reached --min-score)
   1  graded, but not passing
   2  usage error, or a broken exercises/inventory/scenario file
-  3  the host could not be graded (unreachable, no permission, command missing)
+  3  the host could not be graded (unreachable, no permission, command missing), or it was
+     reached but every check is `error` (not root, another backend): nothing passed or failed
   4  the simulated lab could not do what was asked (not root, missing program, host exists)
+  141  standard output was closed early (`labgrade ... | head`): stopped quietly (128 + SIGPIPE)
 """
 
 EXIT_OK = 0
@@ -13,6 +15,7 @@ EXIT_NOT_PASSING = 1
 EXIT_USAGE = 2
 EXIT_HOST = 3
 EXIT_LAB = 4
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a program killed by it
 
 
 class LabgradeError(Exception):

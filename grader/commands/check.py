@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
+from dataclasses import dataclass
 
 from grader.commands.hosts import resolved_target
 from grader.commands.options import (
@@ -36,10 +38,12 @@ run locally. The report lists every check with its points and, for what did not 
 the evidence found, the hint and a command to look for yourself.
 
 exit codes:
-  0  every selected check passed (or the score reached --min-score)
-  1  graded, but not passing
-  2  usage error, or a broken exercises file or snapshot
-  3  the host could not be graded (unreachable, no permission, command missing)
+  0    every selected check passed (or the score reached --min-score)
+  1    graded, but not passing
+  2    usage error, or a broken exercises file or snapshot
+  3    the host could not be graded (unreachable, no permission, command missing), or
+       every check is `error` (e.g. not root, another Neutron backend): none passed or failed
+  141  standard output closed early (`labgrade check | head`)
 """
 
 EXAMPLES = """\
@@ -49,7 +53,7 @@ examples:
   labgrade check --only sg                     one exercise (or one check: --only sg.ssh)
   labgrade check --only cleanup                the clean-up exercise, not run by default
   labgrade check --snapshot s07.json --format json
-  labgrade check HOST --junit report.xml --json report.json --min-score 80
+  labgrade check HOST --junit report.xml --json report.json --min-score 80%
 """
 
 
@@ -72,9 +76,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     output.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report to FILE")
     output.add_argument(
         "--min-score",
-        type=float,
-        metavar="N",
-        help="exit 0 when the score reaches N, even if some checks do not pass",
+        type=parse_min_score,
+        metavar="N|N%",
+        help="exit 0 when the score reaches N points, or N%% of the maximum score (80%% of 100"
+        " points is 80), even if some checks do not pass",
     )
     parser.set_defaults(handler=run)
 
@@ -91,10 +96,38 @@ def grade_host(args: argparse.Namespace, exercises: Exercises) -> HostResult:
         return grade_target(spec, options, exercises, args.only)[0]
 
 
-def exit_code(result: HostResult, min_score: float | None) -> int:
-    if result.status == "error":
+@dataclass(frozen=True)
+class MinScore:
+    """`--min-score`: N points, or N percent of the selected checks' maximum score."""
+
+    value: float
+    percent: bool = False
+
+    def reached(self, result: HostResult) -> bool:
+        wanted = self.value * result.max_score / 100 if self.percent else self.value
+        return result.score >= wanted
+
+
+def parse_min_score(text: str) -> MinScore:
+    """`80` (points) or `80%` (percent of the maximum score)."""
+    percent = text.strip().endswith("%")
+    try:
+        value = float(text.strip().removesuffix("%"))
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0 or (percent and value > 100):
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is neither N (points, N >= 0) nor N% (percent of the maximum, 0-100)"
+        )
+    return MinScore(value, percent)
+
+
+def exit_code(result: HostResult, min_score: MinScore | None) -> int:
+    """0 passing, 1 not passing, 3 not gradable: unreachable, or only `error` checks."""
+    counts = result.counts()
+    if result.status == "error" or (counts["error"] and not counts["pass"] + counts["fail"]):
         return EXIT_HOST
-    if result.all_passed or (min_score is not None and result.score >= min_score):
+    if result.all_passed or (min_score is not None and min_score.reached(result)):
         return EXIT_OK
     return EXIT_NOT_PASSING
 

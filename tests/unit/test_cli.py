@@ -13,7 +13,7 @@ import pytest
 from grading_fakes import EMPTY_SNAPSHOT, outcome_exercises, write_exercises
 
 from grader.cli import main
-from grader.errors import EXIT_HOST, EXIT_NOT_PASSING, EXIT_OK, EXIT_USAGE
+from grader.errors import EXIT_BROKEN_PIPE, EXIT_HOST, EXIT_NOT_PASSING, EXIT_OK, EXIT_USAGE
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -45,6 +45,10 @@ def closed_loopback_port() -> int:
         (("pass", "error"), (), EXIT_NOT_PASSING),
         (("pass", "fail"), ("--min-score", "10"), EXIT_OK),
         (("pass", "fail"), ("--min-score", "15"), EXIT_NOT_PASSING),
+        (("pass", "fail"), ("--min-score", "50%"), EXIT_OK),
+        (("pass", "fail"), ("--min-score", "51%"), EXIT_NOT_PASSING),
+        (("error", "error"), (), EXIT_HOST),  # reached, but nothing could be graded
+        (("error", "error"), ("--min-score", "0"), EXIT_HOST),
         (("pass", "fail"), ("--only", "one.c0"), EXIT_OK),
         (("pass", "fail", "pass"), ("--only", "one.c0,one.c2"), EXIT_OK),
         (("pass", "fail", "pass"), ("--only", "one.c0", "--only", "one.c1"), EXIT_NOT_PASSING),
@@ -184,3 +188,42 @@ def test_bad_option_value_is_a_usage_error(capsys) -> None:
 def test_the_shipped_exercises_file_validates(capsys) -> None:
     assert main(["validate"]) == EXIT_OK
     assert "100 points by default" in capsys.readouterr().out
+
+
+SNAPSHOTS = REPO / "tests" / "data" / "snapshots"
+
+
+@pytest.mark.parametrize(
+    ("name", "extra", "code"),
+    [
+        ("ovn", ("--only", "security-groups"), EXIT_HOST),  # every sg.* check is an error there
+        ("ovn", ("--only", "ovn-security-groups"), EXIT_OK),
+        ("no-ssh-rule", ("--only", "security-groups"), EXIT_NOT_PASSING),  # 22/30 points
+        ("no-ssh-rule", ("--only", "security-groups", "--min-score", "22"), EXIT_OK),
+        ("no-ssh-rule", ("--only", "security-groups", "--min-score", "73%"), EXIT_OK),
+        ("no-ssh-rule", ("--only", "security-groups", "--min-score", "74%"), EXIT_NOT_PASSING),
+        ("no-ssh-rule", ("--min-score", "92%"), EXIT_OK),  # 92/100
+        ("no-ssh-rule", ("--min-score", "93"), EXIT_NOT_PASSING),
+    ],
+)
+def test_exit_codes_on_recorded_hosts(name: str, extra: tuple[str, ...], code: int, capsys) -> None:
+    assert main(["check", "--snapshot", str(SNAPSHOTS / f"{name}.json"), *extra]) == code
+    assert "Total:" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("value", ["eighty", "80%%", "-1", "101%", "nan", "inf"])
+def test_a_bad_min_score_is_a_usage_error(value: str, capsys) -> None:
+    with pytest.raises(SystemExit) as raised:
+        main(["check", "--snapshot", str(SNAPSHOTS / "complete.json"), "--min-score", value])
+    assert raised.value.code == EXIT_USAGE
+    assert "N% (percent of the maximum" in capsys.readouterr().err
+
+
+def test_a_reader_that_goes_away_ends_labgrade_quietly_with_141() -> None:
+    command = [sys.executable, "-m", "grader", "check", "--snapshot"]
+    command.append(str(SNAPSHOTS / "complete.json"))
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # before labgrade writes anything: like `labgrade check | true`
+    assert process.wait(timeout=60) == EXIT_BROKEN_PIPE
+    assert process.stderr.read() == b""
