@@ -39,9 +39,21 @@ def _base(name: str) -> list[str]:
         "mkdir -p /var/log/openvswitch",
         "mount -t sysfs sysfs /sys",
         f"hostname {q(name)}",
+        *_etc_hosts(name),
         "ip link set lo up",
         "sysctl -qw net.bridge.bridge-nf-call-iptables=1",
         "sysctl -qw net.ipv4.ip_forward=0",
+    ]
+
+
+def _etc_hosts(name: str) -> list[str]:
+    """The machine's /etc/hosts plus `127.0.1.1 NAME`, bind-mounted in the host's own mount
+    namespace (Debian's way), so the host's name resolves (`sudo` looks it up)."""
+    hosts = f"{RUN_DIR}/hosts"
+    return [
+        f"{{ cat /etc/hosts; printf '\\n127.0.1.1\\t%s\\n' {q(name)}; }} > {hosts}",
+        f"chmod 0644 {hosts}",
+        f"mount --bind {hosts} /etc/hosts",
     ]
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -39,6 +41,19 @@ def rules(lab, scenario: str, chain: str) -> list[str]:
 def test_hostname_is_the_host_name(lab):
     for scenario in lab:
         assert out(lab, scenario, "hostname").strip() == lab[scenario].name
+
+
+def test_host_name_resolves_on_the_host_only(lab):
+    """/etc/hosts on a host is the machine's plus `127.0.1.1 NAME`, so sudo finds its name."""
+    machine_hosts = Path("/etc/hosts").read_text()
+    for scenario in lab:
+        name = lab[scenario].name
+        assert out(lab, scenario, f"getent hosts {name}").split() == ["127.0.1.1", name]
+        assert out(lab, scenario, "cat /etc/hosts").startswith(machine_hosts)
+        assert not re.search(rf"\s{re.escape(name)}\s*$", machine_hosts, re.MULTILINE)
+    if shutil.which("sudo"):
+        done = lab.run("complete", "sudo -n true")
+        assert done.returncode == 0 and "unable to resolve" not in done.stderr, done.stderr
 
 
 def test_netns_list_shows_only_this_hosts_namespaces(lab):
