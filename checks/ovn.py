@@ -21,7 +21,7 @@ DROP_GROUP = "neutron_pg_drop"
 NBCTL = "sudo ovn-nbctl"
 
 
-def _nb(facts: Facts, *needs: str) -> Northbound:
+def northbound(facts: Facts, *needs: str) -> Northbound:
     """The northbound database, once the tables the check reads (NEEDS: names of
     grader.facts.ovn.TABLES) were read: CannotGrade otherwise, since an unread table is empty."""
     nb = facts.northbound
@@ -39,7 +39,7 @@ def _nb(facts: Facts, *needs: str) -> Northbound:
 
 
 def _port(facts: Facts, expected: str, *needs: str) -> tuple[Northbound, Port] | Outcome:
-    nb = _nb(facts, "port", *needs)
+    nb = northbound(facts, "port", *needs)
     instance = facts.instance
     if instance is None:
         return failed(no_instance(facts), expected, "ip a")
@@ -179,7 +179,7 @@ def _within(ip: str, cidr: str) -> bool:
 
 def _router(facts: Facts, *needs: str) -> Router | None:
     """The instance's logical router (the one whose network holds its fixed IP)."""
-    nb = _nb(facts, "router", "router_port", *needs)
+    nb = northbound(facts, "router", "router_port", *needs)
     routers = [r for r in nb.routers if r.name.startswith("neutron-")]
     fixed = facts.instance.fixed_ips if facts.instance else ()
     for router in routers:

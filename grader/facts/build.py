@@ -46,7 +46,7 @@ def build_facts(snapshot: Snapshot) -> Facts:
 
     instances, facts.stale_ports = find_instances(facts.root, facts.namespace_names)
     routers = [build_router(v) for n, v in facts.namespaces.items() if n.startswith("qrouter-")]
-    facts.routers = [router.ns for router in routers]
+    facts.routers = routers
     instances = [_with_floating(instance, routers) for instance in instances]
     instances = [_with_northbound(instance, facts.northbound) for instance in instances]
     facts.instance, facts.other_instances = _graded(instances)
@@ -215,9 +215,7 @@ def _discovered(facts: Facts) -> dict[str, str]:
     if facts.other_instances:
         found["other instances"] = ", ".join(i.tap or i.port for i in facts.other_instances)
     if len(facts.routers) > 1:
-        found["other routers"] = ", ".join(
-            r for r in facts.routers if not facts.router or r != facts.router.ns
-        )
+        found["other routers"] = ", ".join(r.ns for r in facts.routers if r is not facts.router)
     if facts.problems:
         found["gather problems"] = "; ".join(facts.problems)
     return found

@@ -90,7 +90,7 @@ class Facts:
     other_instances: list[Instance] = field(default_factory=list)
     stale_ports: list[str] = field(default_factory=list)  # chains/qbr left without a tap
     router: Router | None = None
-    routers: list[str] = field(default_factory=list)
+    routers: list[Router] = field(default_factory=list)  # every qrouter namespace's router
     dhcp: Dhcp | None = None
     dnsmasq: list[Dnsmasq] = field(default_factory=list)
     discovered: dict[str, str] = field(default_factory=dict)

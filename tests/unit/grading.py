@@ -43,23 +43,28 @@ def facts_of(name: str) -> Facts:
     return build_facts(snapshot(name))
 
 
-def edited(name: str, edit: Callable[[dict[str, Any]], None]) -> Facts:
-    """Facts of the recorded snapshot NAME after EDIT changed its records (dicts with key, ns,
-    arg, rc, out, err) in place; a record EDIT sets to {} is dropped."""
+def edited(name: str, *edits: Callable[[dict[str, Any]], None]) -> Facts:
+    """Facts of the recorded snapshot NAME after EDITS changed its records (dicts with key, ns,
+    arg, rc, out, err) in place; a record an edit sets to {} is dropped."""
     doc = snapshot(name).to_dict()
     for record in doc["records"]:
-        edit(record)
+        for edit in edits:
+            if record:
+                edit(record)
     doc["records"] = [record for record in doc["records"] if record]
     return build_facts(Snapshot.from_dict(doc))
 
 
 def unreadable(
-    keys: set[str], ns_prefix: str = "", err: str = "Permission denied"
+    keys: set[str], ns_prefix: str | None = None, err: str = "Permission denied"
 ) -> Callable[[dict[str, Any]], None]:
-    """An edit for `edited`: the records KEYS (in namespaces named NS_PREFIX*) failed."""
+    """An edit for `edited`: the records KEYS failed, in the root namespace (NS_PREFIX None)
+    or in the namespaces named NS_PREFIX*."""
 
     def edit(record: dict[str, Any]) -> None:
-        if record["key"] in keys and (record["ns"] or "").startswith(ns_prefix):
+        ns = record["ns"]
+        where = ns is None if ns_prefix is None else (ns or "").startswith(ns_prefix)
+        if record["key"] in keys and where:
             record.update(rc=1, out="", err=err)
 
     return edit

@@ -9,6 +9,7 @@ ALL = [c["id"] for e in rubric() if e.get("default", True) for c in e["checks"]]
 INSTANCE = {"devices.instance-tap", "devices.hybrid-plug", "devices.ovs-ports"}
 INSTANCE |= {c for c in ALL if c.startswith("sg.")}
 FLOATING = {"routing.floating-ip", "nat.dnat", "nat.snat", "nat.pair"}
+RULES = {"iptables_save", "iptables_legacy_save", "iptables_nft_save"}
 
 
 def not_passing(name: str) -> dict[str, str]:
@@ -90,6 +91,39 @@ def test_cleanup(name, expected):
     assert statuses(name, only="cleanup") == expected
 
 
+@pytest.mark.parametrize(
+    ("keys", "ns", "unread"),
+    [
+        ({"link"}, None, "cleanup.instance"),
+        (RULES, None, "cleanup.instance"),
+        ({"addr"}, "qrouter-", "cleanup.floating-ip"),
+        (RULES, "qrouter-", "cleanup.floating-ip"),
+    ],
+)
+def test_cleanup_is_an_error_when_it_could_not_look(keys, ns, unread):
+    results = grade(edited("cleaned-up", unreadable(keys, ns)), only="cleanup")
+    assert results[unread].status == "error"
+    assert "Permission denied" in results[unread].evidence
+    assert {r.status for i, r in results.items() if i != unread} == {"pass"}
+
+
+def released_on_ovn(record: dict) -> None:
+    """An edit for `edited`: the OVN host's floating IP released (its NAT row gone)."""
+    if record["key"] == "ovn_nb_nat":
+        rows = record["out"].split("\n\n")
+        record["out"] = "\n\n".join(row for row in rows if "dnat_and_snat" not in row)
+
+
+def test_cleanup_of_the_floating_ip_on_ovn_looks_at_the_nat_rows():
+    left = grade(facts_of("ovn"), only="cleanup")["cleanup.floating-ip"]
+    assert left.status == "fail" and "dnat_and_snat 172.24.4.229 10.0.0.12" in left.evidence
+    assert statuses(edited("ovn", released_on_ovn), only="cleanup.floating-ip") == {
+        "cleanup.floating-ip": "pass"
+    }
+    unread = edited("ovn", unreadable({"ovn_nb_nat"}))
+    assert statuses(unread, only="cleanup.floating-ip") == {"cleanup.floating-ip": "error"}
+
+
 def test_ovn_hosts_get_the_ovn_variants_and_hybrid_checks_are_errors_when_asked():
     result = statuses("ovn")
     assert not any(c.startswith(("sg.", "nat.", "namespaces.")) for c in result)
@@ -162,9 +196,6 @@ def test_what_counts_as_allowing_ssh_and_icmp():
     assert not allows("-p udp -m udp --sport 67 --dport 68 -j RETURN", "udp", 68)
 
 
-RULES = {"iptables_save", "iptables_legacy_save", "iptables_nft_save"}
-
-
 def test_what_could_not_be_read_in_the_router_is_an_error_where_it_is_read():
     results = grade(edited("complete", unreadable(RULES, "qrouter-")))
     for check_id in ("routing.floating-ip", "nat.dnat", "nat.snat", "nat.pair"):
@@ -176,7 +207,8 @@ def test_what_could_not_be_read_in_the_router_is_an_error_where_it_is_read():
         assert results[check_id].status == "pass", check_id
     no_ss = grade(edited("complete", unreadable({"listeners"}, "qrouter-")))
     assert no_ss["nat.metadata-proxy"].status == "pass"  # the haproxy process in it
-    neither = grade(edited("complete", unreadable({"listeners", "processes"})))
+    no_ps = unreadable({"processes"})
+    neither = grade(edited("complete", unreadable({"listeners"}, "qrouter-"), no_ps))
     assert neither["nat.metadata-proxy"].status == "error"
     no_route = grade(edited("complete", unreadable({"route"}, "qrouter-")))
     assert no_route["routing.default-route"].status == "error"
