@@ -63,6 +63,7 @@ def build_host(
 ) -> LabHost:
     """Bring up one host; on any failure tear it down and re-raise (never left half-built)."""
     host_plan = plan.make_plan(name, scenario, release.name, random.Random(), backend, iptables)
+    host_plan["description"] = scenario.description  # `lab status` shows it
     if host_plan["metadata"]:
         host_plan["metadata_proxy"] = "haproxy" if backend == "ovn" else release.metadata_proxy
     ns = namespace.start_init()

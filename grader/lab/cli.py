@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 import time
 
 from grader.commands.options import write_output
-from grader.errors import LabError
-from grader.lab import api, formats, state
+from grader.errors import LabError, LabgradeError
+from grader.lab import api, formats, scenarios, state
+
+
+class _WholeNames(argparse.HelpFormatter):
+    """Help wrapped at spaces only, so names like `no-ssh-rule` stay whole."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -20,9 +28,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     sub = lab.add_subparsers(dest="lab_command", metavar="ACTION")
     sub.required = True
 
-    p_up = sub.add_parser("up", help="bring up simulated hosts")
+    p_up = sub.add_parser("up", help="bring up simulated hosts", formatter_class=_WholeNames)
     p_up.add_argument("names", nargs="*", metavar="NAME", help="host names (default lab-1..lab-N)")
-    p_up.add_argument("--scenario", "-s", default="complete", help="scenario (default: complete)")
+    p_up.add_argument(
+        "--scenario",
+        "-s",
+        default="complete",
+        help=f"scenario (default: complete): {', '.join(_packaged_scenarios())}, or one of "
+        "--scenarios-file; what each holds: docs/lab.md (`labgrade lab status` shows it per host)",
+    )
     p_up.add_argument("--count", "-n", type=int, help="number of hosts when no NAME is given")
     p_up.add_argument(
         "--release",
@@ -105,14 +119,36 @@ def cmd_down(args: argparse.Namespace) -> int:
     return 0
 
 
+def _packaged_scenarios() -> list[str]:
+    """The packaged scenarios' names, for --help (a broken file shows at `up`, not here)."""
+    try:
+        return list(scenarios.load_scenarios(scenarios.DEFAULT_FILE))
+    except LabgradeError:
+        return ["see docs/lab.md"]
+
+
+STATUS_COLUMNS = (
+    "NAME", "SCENARIO", "RELEASE", "BACKEND", "IPTABLES", "INIT_PID", "HEALTH", "DESCRIPTION",
+)  # fmt: skip
+
+
+def status_lines(rows: list[tuple[api.LabHost, str]]) -> list[str]:
+    """`lab status`'s table: a header, then one tab-separated line per host."""
+    lines = ["\t".join(STATUS_COLUMNS)]
+    for host, health in rows:
+        backend = host.plan.get("backend", formats.DEFAULT_BACKEND)
+        iptables = host.plan.get("iptables", formats.DEFAULT_IPTABLES)
+        values = [host.name, host.scenario, host.release, backend, iptables, host.init_pid, health]
+        lines.append("\t".join(str(v) for v in [*values, host.plan.get("description", "")]))
+    return lines
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     rows = api.status()
     if not rows:
         print("no simulated hosts", file=sys.stderr)
         return 0
-    print("NAME\tSCENARIO\tRELEASE\tINIT_PID\tHEALTH")
-    for host, health in rows:
-        print(f"{host.name}\t{host.scenario}\t{host.release}\t{host.init_pid}\t{health}")
+    print("\n".join(status_lines(rows)))
     return 0
 
 

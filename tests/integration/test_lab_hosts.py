@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from grader.lab import scenarios
+
 pytestmark = [
     pytest.mark.lab,
     pytest.mark.skipif(
@@ -252,3 +254,17 @@ def test_plain_ssh_with_the_lab_ssh_config(lab):
         ["ssh", "-F", "/dev/stdin", name, "hostname"], input=text, capture_output=True, text=True
     )
     assert done.stdout.strip() == name, done.stderr
+
+
+def test_status_shows_each_hosts_backend_iptables_and_description(lab):
+    import subprocess
+
+    done = subprocess.run(
+        ["python3", "-m", "grader", "lab", "status"], capture_output=True, text=True, check=True
+    )
+    rows = [line.split("\t") for line in done.stdout.splitlines()]
+    assert rows[0][3:5] == ["BACKEND", "IPTABLES"] and rows[0][-1] == "DESCRIPTION"
+    row = next(r for r in rows if r[0] == lab["complete"].name)
+    described = scenarios.load_scenarios()["complete"].description
+    assert row[1:5] == ["complete", "icehouse", "hybrid", "nft"] and row[-1] == described
+    assert row[6] == "ok"

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grader.cli import main
+from grader.cli import build_parser, main
 from grader.errors import InputFileError, LabError
-from grader.lab import formats, plan, scenarios, script
+from grader.lab import cli, formats, plan, scenarios, script
 from grader.lab.sshconfig import host_block
 from grader.lab.state import LabHost
 
@@ -236,3 +236,31 @@ def test_ssh_config_output_errors_name_the_path(
     written = lab_state.parent / "lab.ssh_config"
     assert main(["lab", "ssh-config", "-o", str(written)]) == 0
     assert written.read_text().startswith("# Simulated lab hosts")
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "lab.md"
+
+
+def test_every_packaged_scenario_is_in_the_docs_table() -> None:
+    documented = re.findall(r"^\| `([a-z0-9-]+)` \|", DOCS.read_text(), re.MULTILINE)
+    assert sorted(documented) == sorted(set(documented))
+    assert set(SCENARIOS) <= set(documented), "docs/lab.md's scenario table lacks some"
+
+
+def test_scenario_help_lists_the_packaged_names(capsys) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["lab", "up", "--help"])
+    words = set(re.split(r"[\s,]+", capsys.readouterr().out))
+    assert set(SCENARIOS) <= words  # whole, not broken at a hyphen
+
+
+def test_status_shows_backend_iptables_and_description() -> None:
+    host = LabHost("lab-1", "no-ssh-rule", "2024.1", 42, 41, 0.0, "k", {})
+    host.plan.update(backend="ovn", iptables="legacy", description="lacks tcp/22")
+    old = LabHost("lab-2", "complete", "icehouse", 52, 51, 0.0, "k", {})  # a record from before
+    lines = cli.status_lines([(host, "ok"), (old, "gone")])
+    assert [line.split("\t") for line in lines] == [
+        ["NAME", "SCENARIO", "RELEASE", "BACKEND", "IPTABLES", "INIT_PID", "HEALTH", "DESCRIPTION"],
+        ["lab-1", "no-ssh-rule", "2024.1", "ovn", "legacy", "42", "ok", "lacks tcp/22"],
+        ["lab-2", "complete", "icehouse", "hybrid", "nft", "52", "gone", ""],
+    ]
