@@ -93,7 +93,7 @@ def build_host(
 def up(
     names: Iterable[str],
     scenario: str = "complete",
-    release: str = formats.DEFAULT_RELEASE,
+    release: str | None = None,
     jobs: int = DEFAULT_JOBS,
     scenarios_file: Path | str | None = None,
     progress: Progress = _quiet,
@@ -121,7 +121,7 @@ def _unique(names: Iterable[str]) -> list[str]:
 
 def up_scenarios(
     hosts: Mapping[str, str | HostSpec],
-    release: str = formats.DEFAULT_RELEASE,
+    release: str | None = None,
     jobs: int = DEFAULT_JOBS,
     scenarios_file: Path | str | None = None,
     progress: Progress = _quiet,
@@ -130,6 +130,8 @@ def up_scenarios(
 ) -> list[LabHost]:
     """Build hosts {name: scenario or HostSpec} in parallel (`jobs` at a time); refuse names
     in use. A HostSpec overrides the release, backend and iptables of this call per host.
+    No release given: icehouse for hybrid, 2024.1 for ovs-firewall and ovn; a backend the
+    release did not have yet (ovn in icehouse) is refused.
 
     All or nothing: if one host fails, every host of this call is torn down and the first
     error is raised (LabError for the expected failures).
@@ -137,11 +139,11 @@ def up_scenarios(
     names = [plan.check_name(n) for n in hosts]
     if not names:
         raise LabError("no host to bring up")
-    preflight.check_all()
     known = scenarios.load_scenarios(scenarios_file)
     specs = {n: _spec(hosts[n], release, backend, iptables) for n in names}
     chosen = {n: scenarios.pick(known, specs[n].scenario) for n in names}
-    profiles = {n: formats.get_release(specs[n].release or release) for n in names}
+    profiles = {n: formats.get_release(specs[n].release or "") for n in names}
+    preflight.check_all()  # after the arguments: a wrong one is said first, also without root
     with state.locked():
         existing = {h.name for h in state.load_all()}
         taken = [n for n in names if n in existing]
@@ -209,14 +211,14 @@ def down(
     return chosen
 
 
-def _spec(value: str | HostSpec, release: str, backend: str, iptables: str) -> HostSpec:
-    """VALUE with the call's defaults filled in, checked (LabError for unknown names)."""
+def _spec(value: str | HostSpec, release: str | None, backend: str, iptables: str) -> HostSpec:
+    """VALUE with the call's defaults filled in, checked (LabError for unknown names, or a
+    backend the release did not have). No release anywhere: the backend's default one."""
     spec = HostSpec(value) if isinstance(value, str) else value
-    spec = HostSpec(
-        spec.scenario, spec.release or release, spec.backend or backend, spec.iptables or iptables
-    )
-    formats.get_release(spec.release or release)
-    formats.get_backend(spec.backend or backend)
+    chosen_backend = formats.get_backend(spec.backend or backend).name
+    chosen_release = spec.release or release or formats.default_release(chosen_backend)
+    spec = HostSpec(spec.scenario, chosen_release, chosen_backend, spec.iptables or iptables)
+    formats.check_combination(chosen_release, chosen_backend)
     if spec.iptables not in formats.IPTABLES:
         raise LabError(f"unknown iptables '{spec.iptables}' (known: {', '.join(formats.IPTABLES)})")
     return spec

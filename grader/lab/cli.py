@@ -40,9 +40,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p_up.add_argument("--count", "-n", type=int, help="number of hosts when no NAME is given")
     p_up.add_argument(
         "--release",
-        default=formats.DEFAULT_RELEASE,
         choices=sorted(formats.RELEASES),
-        help=f"Neutron release whose formats to write (default: {formats.DEFAULT_RELEASE})",
+        help=f"Neutron release whose formats to write (default: {formats.DEFAULT_RELEASE}; "
+        f"{formats.NEWER_BACKEND_RELEASE} with --backend ovs-firewall or ovn, which "
+        f"{formats.DEFAULT_RELEASE} did not have)",
     )
     p_up.add_argument(
         "--backend",

@@ -68,6 +68,8 @@ class Backend:
     agents: bool  # L3/DHCP agents: qrouter-/qdhcp- namespaces, dnsmasq, NAT in iptables
     ovs_flows: bool  # native OVS firewall: security-group flows on br-int (tables 71-82)
     ovn: bool  # ML2/OVN: northbound database, ovnmeta-<network> metadata namespace
+    oldest_release: str = "icehouse"  # the oldest of RELEASES that had it
+    history: str = ""  # when it appeared, for the error on an older release
 
 
 ICEHOUSE = Release(
@@ -117,10 +119,17 @@ RELEASES: dict[str, Release] = {r.name: r for r in (ICEHOUSE, QUEENS, R2024_1)}
 DEFAULT_RELEASE = "icehouse"
 
 HYBRID = Backend("hybrid", True, True, True, False, False)
-OVS_FIREWALL = Backend("ovs-firewall", False, False, True, True, False)
-OVN = Backend("ovn", False, False, False, False, True)
+OVS_FIREWALL = Backend(
+    "ovs-firewall", False, False, True, True, False, "queens",
+    "the native OVS firewall appeared in Newton (DevStack's default from Rocky)",
+)  # fmt: skip
+OVN = Backend(
+    "ovn", False, False, False, False, True, "queens",
+    "OVN appeared after Icehouse (ML2/OVN is DevStack's default from Xena)",
+)  # fmt: skip
 BACKENDS: dict[str, Backend] = {b.name: b for b in (HYBRID, OVS_FIREWALL, OVN)}
 DEFAULT_BACKEND = "hybrid"
+NEWER_BACKEND_RELEASE = "2024.1"  # the release when --backend is not hybrid and none is given
 # Where the rules live: loaded with iptables-<name>-restore; the other one stays empty.
 IPTABLES = ("nft", "legacy")
 DEFAULT_IPTABLES = "nft"
@@ -505,6 +514,25 @@ def get_backend(name: str) -> Backend:
     if name not in BACKENDS:
         raise LabError(f"unknown backend '{name}' (known: {', '.join(BACKENDS)})")
     return BACKENDS[name]
+
+
+def default_release(backend: str) -> str:
+    """The release when none is given: Icehouse (the seed's) for hybrid, else 2024.1."""
+    return DEFAULT_RELEASE if backend == DEFAULT_BACKEND else NEWER_BACKEND_RELEASE
+
+
+def check_combination(release: str, backend: str) -> None:
+    """LabError if BACKEND did not exist yet in RELEASE (no OVN in Icehouse)."""
+    from grader.errors import LabError
+
+    wanted = get_backend(backend)
+    order = list(RELEASES)
+    if order.index(get_release(release).name) < order.index(wanted.oldest_release):
+        newer = " or ".join(order[order.index(wanted.oldest_release) :])
+        raise LabError(
+            f"--backend {backend} with --release {release}: {wanted.history}; give "
+            f"--release {newer}, or no --release ({NEWER_BACKEND_RELEASE} with this backend)"
+        )
 
 
 def get_release(name: str) -> Release:

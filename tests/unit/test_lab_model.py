@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from grader.cli import build_parser, main
 from grader.errors import InputFileError, LabError
-from grader.lab import cli, formats, plan, scenarios, script
+from grader.lab import api, cli, formats, plan, scenarios, script
 from grader.lab.sshconfig import host_block
 from grader.lab.state import LabHost
 
@@ -264,3 +264,32 @@ def test_status_shows_backend_iptables_and_description() -> None:
         ["lab-1", "no-ssh-rule", "2024.1", "ovn", "legacy", "42", "ok", "lacks tcp/22"],
         ["lab-2", "complete", "icehouse", "hybrid", "nft", "52", "gone", ""],
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "release", "backend", "expected"),
+    [
+        ("complete", None, "hybrid", "icehouse"),  # the seed's era
+        ("complete", None, "ovn", "2024.1"),  # no OVN in Icehouse: a release that had it
+        ("complete", None, "ovs-firewall", "2024.1"),
+        (api.HostSpec("fresh", backend="ovn"), None, "hybrid", "2024.1"),
+        (api.HostSpec("fresh", backend="ovn"), "queens", "hybrid", "queens"),
+        ("complete", "queens", "ovs-firewall", "queens"),
+    ],
+)
+def test_release_defaults_to_one_the_backend_existed_in(
+    value: str | api.HostSpec, release: str | None, backend: str, expected: str
+) -> None:
+    assert api._spec(value, release, backend, "nft").release == expected
+
+
+@pytest.mark.parametrize("backend", ["ovn", "ovs-firewall"])
+def test_icehouse_with_a_later_backend_is_refused_in_one_line(
+    backend: str, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)  # said before the root check
+    assert main(["lab", "up", "x", "--backend", backend, "--release", "icehouse"]) == 4
+    err = capsys.readouterr().err
+    assert err.startswith(f"labgrade: error: --backend {backend} with --release icehouse: ")
+    assert err.count("\n") == 1 and "--release queens or 2024.1" in err
+    assert build_parser().parse_args(["lab", "up", "--backend", backend]).release is None
