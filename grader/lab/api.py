@@ -169,13 +169,20 @@ def up_scenarios(
             state.save(host)
             progress(f"{name}: up ({len(built)}/{len(names)})")
 
+        interrupted: KeyboardInterrupt | None = None
         with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(names)))) as pool:
-            list(pool.map(one, names))
-        if errors:
+            try:
+                list(pool.map(one, names))  # Ctrl-C: builds not started are cancelled
+            except KeyboardInterrupt as error:
+                interrupted = error
+                pool.shutdown(wait=True)  # the running ones end (SIGINT reached them too)
+        if errors or interrupted:
             for host in built:
                 namespace.kill(host.namespaces)
                 state.remove(host.name)
             _write_access_files()
+            if interrupted:
+                raise interrupted  # all or nothing, also on Ctrl-C: `labgrade: interrupted`
             name, error = errors[0]
             if isinstance(error, LabError):
                 raise LabError(f"{name}: {error}")

@@ -76,9 +76,17 @@ def run_script(ns: Namespaces, script: str, timeout: float = BUILD_TIMEOUT) -> s
     except subprocess.TimeoutExpired:
         raise LabError(f"building the host took longer than {timeout:.0f} s") from None
     if done.returncode != 0:
-        lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
-        raise LabError(f"build failed: {lines[-1] if lines else f'exit {done.returncode}'}")
+        raise build_error(done.returncode, done.stderr)
     return done.stdout
+
+
+def build_error(returncode: int, stderr: str) -> LabError:
+    """What a failed build says: 'interrupted' for Ctrl-C (SIGINT reaches the build too: it
+    dies of it, or its shell exits 130), else the last line it wrote on stderr."""
+    if returncode in (-signal.SIGINT, 128 + signal.SIGINT):
+        return LabError("interrupted")
+    lines = [line for line in stderr.strip().splitlines() if line.strip()]
+    return LabError(f"build failed: {lines[-1] if lines else f'exit {returncode}'}")
 
 
 def alive(pid: int) -> bool:

@@ -7,8 +7,10 @@ machine before any of them existed with the machine after they are gone.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -149,3 +151,39 @@ def test_cli_errors_are_one_line(private_state: Path) -> None:
     )
     assert done.returncode == 4
     assert done.stderr.count("\n") == 1 and "unknown scenario 'nope'" in done.stderr
+
+
+def test_ctrl_c_during_up_says_interrupted_and_leaves_no_host(private_state: Path) -> None:
+    """Ctrl-C (SIGINT to the whole foreground group) once some hosts are up and others are being
+    built: 'interrupted' (exit 130), never 'build failed: exit -2', and all or nothing holds."""
+    hosts_dir = private_state / "hosts"
+    up = subprocess.Popen(
+        ["python3", "-m", "grader", "lab", "up", "-n", "6", "-j", "2", "--scenario", "fresh"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    deadline = time.monotonic() + 60
+    while not list(hosts_dir.glob("*.json")) and up.poll() is None:
+        assert time.monotonic() < deadline, "no host came up"
+        time.sleep(0.01)
+    built = [json.loads(path.read_text()) for path in hosts_dir.glob("*.json")]
+    pids = {pid for host in built for pid in (host["init_pid"], host["unshare_pid"])}
+    pids |= {pid for pid, args in processes().items() if _parent(pid) == up.pid}
+    os.killpg(up.pid, signal.SIGINT)
+    _, err = up.communicate(timeout=60)
+    assert built, "the build finished before Ctrl-C"
+    assert up.returncode == 130, err
+    assert err.splitlines()[-1] == "labgrade: interrupted", err
+    assert "exit -2" not in err and "build failed" not in err, err
+    assert not list(hosts_dir.glob("*.json")), "hosts recorded after an interrupted up"
+    time.sleep(0.2)
+    assert not [pid for pid in pids if namespace.alive(pid)], "processes left behind"
+
+
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0

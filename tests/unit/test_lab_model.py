@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from grader.cli import build_parser, main
 from grader.errors import InputFileError, LabError
-from grader.lab import api, cli, formats, plan, scenarios, script
+from grader.lab import api, cli, formats, namespace, plan, scenarios, script
 from grader.lab.sshconfig import host_block
 from grader.lab.state import LabHost
 
@@ -293,3 +293,18 @@ def test_icehouse_with_a_later_backend_is_refused_in_one_line(
     assert err.startswith(f"labgrade: error: --backend {backend} with --release icehouse: ")
     assert err.count("\n") == 1 and "--release queens or 2024.1" in err
     assert build_parser().parse_args(["lab", "up", "--backend", backend]).release is None
+
+
+@pytest.mark.parametrize(
+    ("returncode", "stderr", "message"),
+    [
+        (-2, "", "interrupted"),  # the build died of Ctrl-C's SIGINT
+        (130, "ovs-vsctl: terminating with signal 2 (Interrupt)\n", "interrupted"),
+        (1, "x\nnothing listens on tcp/22\n\n", "build failed: nothing listens on tcp/22"),
+        (-9, "", "build failed: exit -9"),
+    ],
+)
+def test_build_error_says_interrupted_for_ctrl_c(
+    returncode: int, stderr: str, message: str
+) -> None:
+    assert str(namespace.build_error(returncode, stderr)) == message
