@@ -7,14 +7,16 @@ Each student's report and snapshot are written to DIR as soon as the host is gra
 that fails (unreachable, key refused, timeout...) becomes that student's `error` result; the
 others go on. A host still running after `timeout` seconds is cut off (its ssh is killed).
 Ctrl-C (KeyboardInterrupt) stops cleanly: nothing new is started, the hosts in flight are cut
-off and not recorded, and what was already written stays as it is.
+off and not recorded, and what was already written stays as it is. The caller makes sure that
+only one KeyboardInterrupt comes (commands/batch.py StopSignals): a second one would cut the
+shutdown short.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
@@ -116,9 +118,15 @@ class _Worker:
 
 
 def grade_class(
-    students: Sequence[Student], settings: Settings, classdir: ClassDir, progress: Progress
+    students: Sequence[Student],
+    settings: Settings,
+    classdir: ClassDir,
+    progress: Progress,
+    finished: Callable[[], object] = lambda: None,
 ) -> BatchRun:
-    """Grade STUDENTS into CLASSDIR; see the module docstring."""
+    """Grade STUDENTS into CLASSDIR; see the module docstring. FINISHED is called once every
+    student is done, before the pool is shut down (the batch command stops taking signals as
+    interrupts there, so that none can land in the shutdown)."""
     worker = _Worker(settings, classdir)
     run = BatchRun()
     pool = ThreadPoolExecutor(max_workers=settings.jobs, thread_name_prefix="labgrade-batch")
@@ -134,6 +142,7 @@ def grade_class(
                 oldest.student if oldest else None,
                 time.monotonic() - oldest.started if oldest else 0,
             )
+        finished()
     except KeyboardInterrupt:
         run.interrupted = True
         worker.interrupt()

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import signal
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
-from grader.batch import MAX_JOBS, Settings, default_jobs, grade_class
+from grader.batch import MAX_JOBS, BatchRun, Settings, default_jobs, grade_class
 from grader.classdir import ClassDir, Manifest
 from grader.commands.class_output import finish_class
 from grader.commands.options import (
@@ -118,18 +117,40 @@ def exercises_path(args: argparse.Namespace) -> str | None:
     return str(Path(args.exercises).resolve()) if args.exercises else None
 
 
-@contextlib.contextmanager
-def sigterm_interrupts() -> Iterator[None]:
-    """SIGTERM stops the batch as Ctrl-C does."""
+class StopSignals:
+    """SIGINT and SIGTERM stop the batch once: the first one raises KeyboardInterrupt; any
+    further one (an impatient second Ctrl-C, `timeout -s INT`...) is only counted, so that
+    shutting the pool down and writing grades.csv and junit.xml always finish. After hold()
+    (the batch is over) every signal is only counted. On exit the previous handlers come back,
+    unless a signal came: then the process is on its way out with 130, and a late signal must
+    not turn that into a death by signal, so they are ignored (SIG_IGN: the interpreter's
+    finalization resets a Python handler to the default, which kills, but keeps SIG_IGN)."""
 
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    def __init__(self) -> None:
+        self.stopping = False
+        self.received = 0
+        self.previous: dict[int, Any] = {}
+
+    def handle(self, signum: int, frame: FrameType | None) -> None:
+        self.received += 1
+        if not self.stopping:
+            self.stopping = True
+            raise KeyboardInterrupt
+
+    def hold(self) -> None:
+        """From now on no signal interrupts: the final files are being written."""
+        self.stopping = True
+
+    def __enter__(self) -> StopSignals:
+        for signum in self.SIGNALS:
+            self.previous[signum] = signal.signal(signum, self.handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self.previous.items():
+            signal.signal(signum, signal.SIG_IGN if self.received else handler)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -151,11 +172,16 @@ def run(args: argparse.Namespace) -> int:
     jobs = args.jobs or default_jobs(len(todo))
     settings = Settings(exercises, args.only, connect_options(args), jobs)
     progress = make_progress(sys.stderr, len(todo), quiet=args.quiet)
-    with sigterm_interrupts():
-        batch = grade_class(todo, settings, classdir, progress)
-    entries = [(s, batch.results.get(s.id) or kept.get(s.id)) for s in students]
-    code = finish_class(classdir, entries, exercises, args.only)
-    if batch.interrupted:
+    with StopSignals() as signals:
+        try:
+            batch = grade_class(todo, settings, classdir, progress, finished=signals.hold)
+        except KeyboardInterrupt:  # before grade_class started a host
+            batch = BatchRun(interrupted=True)
+        signals.hold()
+        entries = [(s, batch.results.get(s.id) or kept.get(s.id)) for s in students]
+        code = finish_class(classdir, entries, exercises, args.only)
+        if not (batch.interrupted or signals.received):
+            return code
         left = sum(1 for _, result in entries if result is None)
         print(
             f"labgrade: interrupted: {left} students not graded; finish with "
@@ -163,4 +189,3 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 130
-    return code

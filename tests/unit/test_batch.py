@@ -6,6 +6,9 @@ import csv
 import io
 import json
 import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -27,7 +30,8 @@ from grader.report.progress import Progress
 from grader.result import host_error
 from grader.snapshot import Snapshot
 
-SNAPSHOTS = Path(__file__).resolve().parents[1] / "data" / "snapshots"
+REPO = Path(__file__).resolve().parents[2]
+SNAPSHOTS = REPO / "tests" / "data" / "snapshots"
 SCENARIOS = ["complete", "no-ssh-rule", "dhcp-down", "fresh", "no-metadata"]
 
 
@@ -254,3 +258,52 @@ def test_process_watch_kills_what_started_in_its_thread() -> None:
     thread.join(timeout=5)
     assert result and result[0] != 0
     assert testinfra.get_host("local://").run("echo ok").stdout == "ok\n"  # outside a watch
+
+
+def slow_local_class(tmp_path: Path, count: int, seconds: float) -> tuple[Path, dict[str, str]]:
+    """A class of COUNT local:// hosts whose gather takes SECONDS more (its first command,
+    mktemp, is slowed by a wrapper first on PATH); the environment to run labgrade in."""
+    slow = tmp_path / "slow-bin"
+    slow.mkdir()
+    mktemp = slow / "mktemp"
+    mktemp.write_text(f'#!/bin/sh\nsleep {seconds}\nexec /usr/bin/mktemp "$@"\n')
+    mktemp.chmod(0o755)
+    inventory = tmp_path / "class.csv"
+    inventory.write_text("id,target\n" + "".join(f"h{i},local://\n" for i in range(count)))
+    return inventory, {**os.environ, "PATH": f"{slow}:{os.environ['PATH']}"}
+
+
+@pytest.mark.parametrize(
+    ("second", "gap"),
+    [(signal.SIGINT, 0.0), (signal.SIGTERM, 0.01)],
+    ids=["sigint-sigint", "sigint-sigterm"],
+)
+def test_a_second_signal_during_shutdown_still_writes_everything(
+    tmp_path: Path, second: signal.Signals, gap: float
+) -> None:
+    """Two signals in quick succession (`timeout -s INT`, an impatient double Ctrl-C): the
+    batch still shuts down, writes grades.csv and junit.xml for what is done, and says how
+    to resume."""
+    inventory, env = slow_local_class(tmp_path, 4, 1)
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "grader", "batch", str(inventory), "--out", str(out), "--jobs=1"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while not (out / "students" / "h0.json").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.3)  # h1 is being gathered
+    process.send_signal(signal.SIGINT)
+    time.sleep(gap)
+    process.send_signal(second)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130, stderr
+    assert "--resume" in stderr and "Traceback" not in stderr
+    statuses = {r["id"]: r["status"] for r in rows(out)}
+    assert statuses["h0"] != "pending" and list(statuses.values()).count("pending") >= 2
+    assert (out / "junit.xml").is_file() and not list(out.rglob(".*.tmp"))
