@@ -22,6 +22,26 @@ def _instance(facts: Facts) -> Instance | None:
     return facts.instance
 
 
+def _not_applied(facts: Facts, instance: Instance) -> str | None:
+    """Why the rules of the instance's inbound chain do not apply to it (None: they do). The
+    chain counts only when a chain that filter FORWARD reaches jumps to it for the tap
+    (`--physdev-out <tap>`): a chain wired from a chain nothing jumps to filters no packet."""
+    rule = instance.wiring_rule
+    if (
+        not instance.chain_in_wired
+        or rule is None
+        or rule.target != instance.chain_in
+        or rule.value("--physdev-out") != instance.tap
+    ):
+        return (
+            f"{instance.chain_in} is not the chain sg-chain sends {instance.tap}'s traffic "
+            "to, so no rule in it applies"
+        )
+    if rule.chain not in facts.root.rules.reachable("filter", "FORWARD"):
+        return f"{rule.line}\nbut FORWARD never reaches {rule.chain}, so no rule in it applies"
+    return None
+
+
 def _effective(rules: list[Rule]) -> list[Rule]:
     """The rules a packet can reach: up to the first one that ends the chain for everything."""
     effective = []
@@ -64,13 +84,9 @@ def sg_rule(facts: Facts, *, protocol: str, port: int | None = None) -> Outcome:
     if instance is None:
         return failed(no_instance(facts), expected)
     see = instance_chain_see(facts, instance)
-    if not instance.chain_in_wired:
-        return failed(
-            f"{instance.chain_in} is not the chain sg-chain sends {instance.tap}'s traffic to, "
-            "so no rule in it applies",
-            expected,
-            see,
-        )
+    problem = _not_applied(facts, instance)
+    if problem:
+        return failed(problem, expected, see)
     rules = facts.root.rules.rules("filter", instance.chain_in)
     effective = _effective(rules)
     allowing = [rule for rule in effective if _allows(rule, protocol.lower(), port)]
@@ -123,8 +139,9 @@ def sg_stateful(facts: Facts) -> Outcome:
     if instance is None:
         return failed(no_instance(facts), expected)
     see = instance_chain_see(facts, instance)
-    if not instance.chain_in_wired:
-        return failed(f"{instance.chain_in} is not wired to {instance.tap}", expected, see)
+    problem = _not_applied(facts, instance)
+    if problem:
+        return failed(problem, expected, see)
     rules = facts.root.rules.rules("filter", instance.chain_in)
     invalid = [r for r in rules if r.target == "DROP" and r.states == {"INVALID"}]
     related = [r for r in rules if r.target in ALLOW and {"RELATED", "ESTABLISHED"} <= r.states]
@@ -161,19 +178,15 @@ def sg_wiring(facts: Facts) -> Outcome:
     if instance is None:
         return failed(no_instance(facts), expected, see)
     rule = instance.wiring_rule
-    if rule is None:
-        jumps = [r for r in facts.root.rules.rules("filter") if r.chain.endswith("-sg-chain")]
-        return failed(
-            f"no rule in sg-chain sends {instance.tap}'s traffic (--physdev-out) to a chain; "
-            "sg-chain holds:\n" + rule_lines(jumps),
-            expected,
-            see,
-        )
-    reached = facts.root.rules.reachable("filter", "FORWARD")
-    if rule.chain not in reached:
-        return failed(
-            f"{rule.line}\nbut FORWARD never reaches {rule.chain}",
-            expected,
-            facts.root.iptables("-S FORWARD"),
-        )
-    return passed(rule.line, see, expected)
+    if rule is not None and _not_applied(facts, instance) is None:
+        return passed(rule.line, see, expected)
+    jumps = [r for r in facts.root.rules.rules("filter") if r.chain.endswith("-sg-chain")]
+    stray = [r for r in jumps if r.value("--physdev-out") == instance.tap]
+    evidence = (
+        f"no rule in an sg-chain reached from FORWARD sends {instance.tap}'s traffic "
+        "(--physdev-out) to a chain; sg-chains hold:\n" + rule_lines(jumps)
+    )
+    if stray:
+        evidence += "\n(FORWARD never reaches: " + ", ".join({r.chain: 0 for r in stray}) + ")"
+        see += "; " + facts.root.iptables("-S FORWARD")
+    return failed(evidence, expected, see)

@@ -17,8 +17,23 @@ PORT_CHAIN = re.compile(r"^(neutron-[a-z0-9-]{1,9}[a-z0-9])-([ios])([0-9a-fA-F][
 DEFAULT_PREFIX = "neutron-openvswi"
 
 
-def sg_chain_rules(rules: Ruleset) -> list[Rule]:
-    return [rule for rule in rules.rules("filter") if rule.chain.endswith("-sg-chain")]
+SG_CHAIN = f"{DEFAULT_PREFIX}-sg-chain"
+
+
+def wiring_rules(rules: Ruleset) -> list[Rule]:
+    """The jumps `--physdev-out <tap> -j <chain>` in the *-sg-chain chains that filter FORWARD
+    reaches (a chain nothing jumps to applies to no packet), neutron-openvswi-sg-chain's first."""
+    reached = rules.reachable("filter", "FORWARD")
+    found = [
+        rule
+        for rule in rules.rules("filter")
+        if rule.chain.endswith("-sg-chain")
+        and rule.chain in reached
+        and (rule.value("--physdev-out") or "").startswith("tap")
+        and rule.target
+        and rules.has_chain("filter", rule.target)
+    ]
+    return sorted(found, key=lambda rule: rule.chain != SG_CHAIN)
 
 
 def find_instances(
@@ -46,10 +61,8 @@ def find_instances(
             if link.master and link.master.startswith("qbr"):
                 bridges[port[:10]] = link.master
     wiring: dict[str, Rule] = {}
-    for rule in sg_chain_rules(root.rules):
-        tap = rule.value("--physdev-out")
-        if tap and tap.startswith("tap") and rule.target:
-            wiring.setdefault(tap, rule)
+    for rule in wiring_rules(root.rules):
+        wiring.setdefault(rule.value("--physdev-out") or "", rule)
     for chain in root.rules.chains("filter"):
         match = PORT_CHAIN.match(chain)
         if match:
@@ -79,17 +92,14 @@ def _remember(ports: dict[str, str], port: str) -> None:
 def _instance(
     rules: Ruleset, port: str, tap: str, bridge: str | None, wiring: Rule | None
 ) -> Instance:
-    chain = wiring.target if wiring and wiring.target else None
-    wired = chain is not None and rules.has_chain("filter", chain)
-    if not wired:
-        chain = chain_name(rules, "i", port)
+    chain = wiring.target if wiring else None
     return Instance(
         port=port,
         tap=tap,
         bridge=bridge,
-        chain_in=chain or "",
-        chain_in_wired=wired,
-        wiring_rule=wiring if wired else None,
+        chain_in=chain or chain_name(rules, "i", port),
+        chain_in_wired=chain is not None,
+        wiring_rule=wiring,
         fixed_ips=fixed_ips(rules, port),
     )
 

@@ -24,8 +24,8 @@ class Instance:
     tap: str | None  # "tapa1b2c3d4-e5" if the device exists
     bridge: str | None  # the qbr the tap is plugged into
     chain_in: str  # inbound chain: the one sg-chain sends the tap's traffic to, else by name
-    chain_in_wired: bool  # True when sg-chain jumps to chain_in with --physdev-out <tap>
-    wiring_rule: Rule | None
+    chain_in_wired: bool  # True when an sg-chain FORWARD reaches jumps to chain_in for the tap
+    wiring_rule: Rule | None  # that jump (`--physdev-out <tap> -j <chain_in>`)
     fixed_ips: tuple[str, ...]  # from the port's anti-spoofing / DHCP rules
     floating_ip: str | None = None  # the floating IP whose DNAT names one of fixed_ips
 

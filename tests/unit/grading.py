@@ -55,17 +55,37 @@ def edited(name: str, *edits: Callable[[dict[str, Any]], None]) -> Facts:
     return build_facts(Snapshot.from_dict(doc))
 
 
+Edit = Callable[[dict[str, Any]], None]
+RULES = {"iptables_save", "iptables_legacy_save", "iptables_nft_save"}
+
+
+def _in(record: dict[str, Any], ns_prefix: str | None) -> bool:
+    """RECORD is from the root namespace (NS_PREFIX None) or a namespace named NS_PREFIX*."""
+    ns = record["ns"]
+    return ns is None if ns_prefix is None else (ns or "").startswith(ns_prefix)
+
+
 def unreadable(
     keys: set[str], ns_prefix: str | None = None, err: str = "Permission denied"
-) -> Callable[[dict[str, Any]], None]:
-    """An edit for `edited`: the records KEYS failed, in the root namespace (NS_PREFIX None)
-    or in the namespaces named NS_PREFIX*."""
+) -> Edit:
+    """An edit for `edited`: the records KEYS failed (root namespace, or NS_PREFIX*)."""
 
     def edit(record: dict[str, Any]) -> None:
-        ns = record["ns"]
-        where = ns is None if ns_prefix is None else (ns or "").startswith(ns_prefix)
-        if record["key"] in keys and where:
+        if record["key"] in keys and _in(record, ns_prefix):
             record.update(rc=1, out="", err=err)
+
+    return edit
+
+
+def pasted(table: str, *lines: str, ns_prefix: str | None = None) -> Edit:
+    """An edit for `edited`: iptables-save LINES (`:chain - [0:0]`, `-A chain ...`) put at the
+    top of TABLE in every rules listing read (root namespace, or NS_PREFIX*)."""
+    header = f"*{table}\n"
+
+    def edit(record: dict[str, Any]) -> None:
+        if record["key"] in RULES and _in(record, ns_prefix) and record["rc"] == 0:
+            added = "".join(f"{line}\n" for line in lines)
+            record["out"] = record["out"].replace(header, header + added, 1)
 
     return edit
 

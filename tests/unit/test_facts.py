@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from grading import edited, facts_of, snapshot, statuses
+from grading import RULES, Edit, edited, facts_of, pasted, snapshot, statuses
 
 from checks import load_all
 from grader.facts import HYBRID, NATIVE, OVN, UNKNOWN, build_facts
@@ -89,20 +89,10 @@ def test_a_veth_tap_is_an_instance_but_the_ovn_metadata_veth_is_not():
     assert [i.tap for i in [ovn.instance, *ovn.other_instances]] == ["tapa1b2c3d4-e5"]
 
 
-def in_qrouter_rules(record: dict) -> bool:
-    return record["key"].startswith("iptables") and (record["ns"] or "").startswith("qrouter-")
-
-
-def pasted_in_qrouter(*lines: str):
-    """An edit for `edited`: LINES added to the qrouter's nat table, in a chain `stray` that
-    nothing jumps to."""
-
-    def edit(record: dict) -> None:
-        if in_qrouter_rules(record) and record["rc"] == 0 and "*nat\n" in record["out"]:
-            added = ":stray - [0:0]\n" + "".join(f"-A stray {line}\n" for line in lines)
-            record["out"] = record["out"].replace("*nat\n", "*nat\n" + added, 1)
-
-    return edit
+def pasted_in_qrouter(*lines: str) -> Edit:
+    """LINES added to the qrouter's nat table, in a chain `stray` that nothing jumps to."""
+    added = [f"-A stray {line}" for line in lines]
+    return pasted("nat", ":stray - [0:0]", *added, ns_prefix="qrouter-")
 
 
 def test_nat_pasted_in_a_stray_chain_does_not_choose_the_graded_instance():
@@ -120,14 +110,13 @@ def test_nat_pasted_in_a_stray_chain_does_not_choose_the_graded_instance():
 
 def test_a_dnat_only_in_a_stray_chain_is_no_floating_ip_pair():
     def moved(record: dict) -> None:
-        pasted_in_qrouter()(record)
-        if in_qrouter_rules(record):
+        if record["key"] in RULES and record["ns"]:
             for hook in ("PREROUTING", "OUTPUT"):
                 record["out"] = record["out"].replace(
                     f"-A neutron-l3-agent-{hook} -d 172.24.4.229/32", "-A stray -d 172.24.4.229/32"
                 )
 
-    facts = edited("complete", moved)
+    facts = edited("complete", pasted_in_qrouter(), moved)
     assert facts.instance.floating_ip is None and facts.router.dnat == ()
     assert len([n for n in facts.router.nat_anywhere if n.kind == "DNAT"]) == 2
     pair = load_all()["nat_pair"](facts)

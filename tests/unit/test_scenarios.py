@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
-from grading import edited, facts_of, grade, rubric, statuses, unreadable
+from grading import RULES, Edit, edited, facts_of, grade, pasted, rubric, statuses, unreadable
+
+from checks import load_all
+from grader.facts import Facts
 
 ALL = [c["id"] for e in rubric() if e.get("default", True) for c in e["checks"]]
 INSTANCE = {"devices.instance-tap", "devices.hybrid-plug", "devices.ovs-ports"}
 INSTANCE |= {c for c in ALL if c.startswith("sg.")}
 FLOATING = {"routing.floating-ip", "nat.dnat", "nat.snat", "nat.pair"}
-RULES = {"iptables_save", "iptables_legacy_save", "iptables_nft_save"}
 
 
-def not_passing(name: str) -> dict[str, str]:
+def not_passing(name: str | Facts) -> dict[str, str]:
     return {k: v for k, v in statuses(name).items() if v != "pass"}
 
 
@@ -213,3 +217,39 @@ def test_what_could_not_be_read_in_the_router_is_an_error_where_it_is_read():
     no_route = grade(edited("complete", unreadable({"route"}, "qrouter-")))
     assert no_route["routing.default-route"].status == "error"
     assert no_route["routing.floating-ip"].status == "pass"
+
+
+TAP = "tapa1b2c3d4-e5"
+
+
+def sg_chain_nothing_jumps_to(target: str, *rules: str) -> Edit:
+    """A chain `a-sg-chain` (listed first, reached from nowhere) sending the instance's traffic
+    to TARGET, which holds RULES."""
+    declared = [":a-sg-chain - [0:0]"] + ([f":{target} - [0:0]"] if rules else [])
+    return pasted(
+        "filter",
+        *declared,
+        f"-A a-sg-chain -m physdev --physdev-out {TAP} --physdev-is-bridged -j {target}",
+        *(f"-A {target} {rule}" for rule in rules),
+    )
+
+
+def test_a_student_made_sg_chain_nothing_jumps_to_is_not_the_wiring():
+    stray = sg_chain_nothing_jumps_to("stray", "-p tcp -m tcp --dport 22 -j RETURN")
+    facts = edited("no-ssh-rule", stray)
+    assert facts.instance.chain_in == "neutron-openvswi-ia1b2c3d4-e"  # the honest wiring
+    assert load_all()["sg_rule"](facts, protocol="tcp", port=22).status == "fail"
+    assert not_passing(facts) == {"sg.ssh": "fail"}
+    # the check itself counts only a chain wired from a chain FORWARD reaches
+    a_sg_chain = next(r for r in facts.root.rules.rules("filter") if r.chain == "a-sg-chain")
+    facts.instance = replace(facts.instance, chain_in="stray", wiring_rule=a_sg_chain)
+    for check, params in (("sg_rule", {"protocol": "tcp", "port": 22}), ("sg_stateful", {})):
+        outcome = load_all()[check](facts, **params)
+        assert outcome.status == "fail" and "FORWARD never reaches a-sg-chain" in outcome.evidence
+
+
+def test_an_extra_sg_chain_listed_first_does_not_hide_the_real_wiring():
+    extra = sg_chain_nothing_jumps_to("neutron-openvswi-sg-fallback")
+    facts = edited("complete", extra)
+    assert facts.instance.chain_in == "neutron-openvswi-ia1b2c3d4-e"
+    assert not_passing(facts) == {}
