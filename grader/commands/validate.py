@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 
 from grader.backends import DEFAULT as DEFAULT_BACKEND
-from grader.errors import EXIT_OK
-from grader.model import default_exercises_path, load_exercises
+from grader.backends import KNOWN as KNOWN_BACKENDS
+from grader.errors import EXIT_OK, InputFileError
+from grader.model import Exercises, default_exercises_path, load_exercises
 from grader.report.safetext import number
 
 DESCRIPTION = """\
 Check an exercises file: YAML syntax, keys and types, ids, check names and their
-parameters, points, and `requires`. Prints a one-line summary; a problem is reported
-with the file, the line and the key, and exits 2.
+parameters, points, and `requires`; and that the default exercises add up to the same
+total on every backend. Prints a one-line summary with the total on each backend; a problem
+is reported with the file (the line and the key), and exits 2.
 """
 
 
@@ -26,20 +28,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
+def backend_totals(exercises: Exercises) -> dict[str, int | float]:
+    """The points of the default exercises on each backend some check names, and on the lab's
+    own (which also grades the backends no check names), in grader.backends' order."""
+    named = {b for c in exercises.checks() for b in c.backends} | {DEFAULT_BACKEND}
+    return {
+        backend: sum(e.max_points for e in exercises.select(None, backend=backend).exercises)
+        for backend in KNOWN_BACKENDS
+        if backend in named
+    }
+
+
 def run(args: argparse.Namespace) -> int:
     path = args.file or str(default_exercises_path())
     exercises = load_exercises(path)
     checks = exercises.checks()
-    named = sorted({b for c in checks for b in c.backends})
-    per_backend = {
-        b: sum(c.points for e in exercises.select(None, backend=b).exercises for c in e.checks)
-        for b in named or [DEFAULT_BACKEND]
-    }
-    default = per_backend.get(DEFAULT_BACKEND, next(iter(per_backend.values())))
-    others = ", ".join(f"{b}: {number(v)}" for b, v in per_backend.items() if b != DEFAULT_BACKEND)
+    totals = backend_totals(exercises)
+    by_backend = ", ".join(f"{b}: {number(v)}" for b, v in totals.items())
+    if len(set(totals.values())) > 1:
+        raise InputFileError(
+            path,
+            None,
+            None,
+            "the default exercises must add up to the same total on every backend, but do "
+            f"not: {by_backend}",
+        )
     print(
         f"{path}: OK: {len(exercises.exercises)} exercises, {len(checks)} checks, "
-        f"{number(default)} points by default ({number(sum(c.points for c in checks))} in all)"
-        + (f"; by backend: {others}" if others else "")
+        f"{number(totals[DEFAULT_BACKEND])} points by default "
+        f"({number(sum(c.points for c in checks))} in all)"
+        + (f"; by backend: {by_backend}" if len(totals) > 1 else "")
     )
     return EXIT_OK

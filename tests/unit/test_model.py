@@ -10,7 +10,8 @@ import pytest
 from grading_fakes import FAKE_EXERCISES, write_exercises
 
 from checks import CHECKS
-from grader.errors import InputFileError, LabgradeError
+from grader.cli import main
+from grader.errors import EXIT_USAGE, InputFileError, LabgradeError
 from grader.model import default_exercises_path, extra_commands, load_exercises
 
 FAKES = {name: fn for name, fn in CHECKS.items() if name.startswith("fake_")}
@@ -206,3 +207,32 @@ def test_unreadable_permissions(tmp_path: Path) -> None:
     path.chmod(0)
     with pytest.raises(InputFileError, match="cannot read"):
         load_exercises(path, checks=FAKES)
+
+
+def test_validate_lists_every_backend_total(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate"]) == 0
+    assert (
+        capsys.readouterr()
+        .out.rstrip()
+        .endswith(
+            "by backend: ml2-ovs-iptables-hybrid: 100, ml2-ovs-native-firewall: 100, ml2-ovn: 100"
+        )
+    )
+
+
+def test_validate_refuses_totals_that_differ_by_backend(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The shipped rubric with sg.icmp (the lab's own backend only) at 12 points, not 8."""
+    text = default_exercises_path().read_text(encoding="utf-8")
+    start = text.index("- id: sg.icmp")
+    at = text.index("points: 8", start)
+    path = tmp_path / "uneven.yaml"
+    path.write_text(text[:at] + "points: 12" + text[at + len("points: 8") :], encoding="utf-8")
+    load_exercises(path)  # a valid file otherwise: check still grades with it
+    assert main(["validate", str(path)]) == EXIT_USAGE
+    assert capsys.readouterr().err == (
+        f"labgrade: error: {path}: the default exercises must add up to the same total on "
+        "every backend, but do not: ml2-ovs-iptables-hybrid: 104, "
+        "ml2-ovs-native-firewall: 100, ml2-ovn: 100\n"
+    )
