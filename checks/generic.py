@@ -20,6 +20,7 @@ from checks._common import lines
 from checks._registry import check
 from grader.facts import Facts, NamespaceView
 from grader.outcome import CannotGrade, Outcome, failed, passed
+from grader.paramtypes import Regex
 
 
 def _regex(pattern: str, what: str) -> re.Pattern[str]:
@@ -46,7 +47,7 @@ def command(
     facts: Facts,
     *,
     command: str,
-    pattern: str | None = None,
+    pattern: Regex | None = None,
     exit_code: int | None = 0,
     absent: bool = False,
 ) -> Outcome:
@@ -85,10 +86,10 @@ def command(
 def iptables_rule(
     facts: Facts,
     *,
-    rule: str,
+    rule: Regex,
     table: str = "filter",
-    chain: str = ".*",
-    namespace: str | None = None,
+    chain: Regex = ".*",
+    namespace: Regex | None = None,
     reachable_from: str | None = None,
 ) -> Outcome:
     """A rule line (as `iptables -S` prints it) matching RULE in TABLE, in a chain matching
@@ -123,7 +124,7 @@ def iptables_rule(
 
 
 @check("namespace_exists")
-def namespace_exists(facts: Facts, *, pattern: str) -> Outcome:
+def namespace_exists(facts: Facts, *, pattern: Regex) -> Outcome:
     """A network namespace whose whole name matches PATTERN."""
     regex = _regex(pattern, "pattern")
     found = [name for name in facts.namespace_names if regex.fullmatch(name)]
@@ -140,9 +141,9 @@ def namespace_exists(facts: Facts, *, pattern: str) -> Outcome:
 def interface_address(
     facts: Facts,
     *,
-    interface: str,
-    address: str | None = None,
-    namespace: str | None = None,
+    interface: Regex,
+    address: Regex | None = None,
+    namespace: Regex | None = None,
     prefixlen: int | None = None,
 ) -> Outcome:
     """A device whose name matches INTERFACE has an address (matching ADDRESS, a regex on
@@ -170,7 +171,7 @@ def interface_address(
 
 @check("process_arguments")
 def process_arguments(
-    facts: Facts, *, program: str, argument: str | None = None, namespace: str | None = None
+    facts: Facts, *, program: Regex, argument: Regex | None = None, namespace: Regex | None = None
 ) -> Outcome:
     """A process whose program name matches PROGRAM, with a command line matching ARGUMENT,
     running (with NAMESPACE) in a namespace matching that pattern."""

@@ -7,18 +7,40 @@
     type_problem(22, int | None)  # None: fine;  type_problem(True, int) -> "expected int, got bool"
 
 Supported hints: str, int, float (an int is accepted), bool, list[str] / list[int] / ...,
-Literal[...], X | None, and Any or no hint (anything goes).
+Literal[...], X | None, Regex (a str that must compile as a Python regular expression), and
+Any or no hint (anything goes). Regex is `Annotated[str, IsRegex()]`: a check declares its
+patterns so, and a broken one is refused when the exercises file is loaded, not at grading.
+
+    @check("command")
+    def command(facts, *, command: str, pattern: Regex | None = None) -> Outcome: ...
+    type_problem("(unclosed", Regex)  # "invalid regular expression: missing ), ..."
 """
 
 from __future__ import annotations
 
 import inspect
+import re
 import types
 import typing
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 _MISSING = inspect.Parameter.empty
+
+
+class IsRegex:
+    """Annotated metadata: the string is a Python regular expression (re.compile, no flags,
+    as checks/generic.py compiles it)."""
+
+    def problem(self, value: str) -> str | None:
+        try:
+            re.compile(value)
+        except re.error as error:
+            return f"invalid regular expression: {error}"
+        return None
+
+
+Regex = Annotated[str, IsRegex()]
 
 
 @dataclass(frozen=True)
@@ -30,7 +52,7 @@ class Param:
 def signature_params(function: Any) -> dict[str, Param]:
     """The keyword-only parameters of FUNCTION with their resolved type hints."""
     try:
-        hints = typing.get_type_hints(function)
+        hints = typing.get_type_hints(function, include_extras=True)
     except Exception:  # unresolvable hints: fall back to the raw annotations
         hints = getattr(function, "__annotations__", {})
     params = {}
@@ -41,6 +63,12 @@ def signature_params(function: Any) -> dict[str, Param]:
 
 
 def type_name(annotation: Any) -> str:
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return type_name(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(annotation)
+        return " | ".join("None" if arg is type(None) else type_name(arg) for arg in args)
     if annotation is type(None):
         return "null"
     if isinstance(annotation, type) and not typing.get_args(annotation):
@@ -63,6 +91,12 @@ def type_problem(value: Any, annotation: Any) -> str | None:
         return None
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
+    if origin is Annotated:
+        base, *extras = args
+        problems = [type_problem(value, base)]  # the extras check a value of the base type
+        if problems[0] is None:
+            problems += [extra.problem(value) for extra in extras if hasattr(extra, "problem")]
+        return next((problem for problem in problems if problem), None)
     if origin in (typing.Union, types.UnionType):
         problems = [type_problem(value, arg) for arg in args]
         if None in problems:

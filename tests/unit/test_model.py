@@ -236,3 +236,45 @@ def test_validate_refuses_totals_that_differ_by_backend(
         "every backend, but do not: ml2-ovs-iptables-hybrid: 104, "
         "ml2-ovs-native-firewall: 100, ml2-ovn: 100\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("check", "params", "key", "problem"),
+    [
+        (
+            "command",
+            '{command: "cat /etc/hostname", pattern: "(unclosed"}',
+            "params.pattern",
+            "missing ), unterminated subpattern at position 0",
+        ),
+        (
+            "iptables_rule",
+            '{rule: "--dport [80"}',
+            "params.rule",
+            "unterminated character set at position 8",
+        ),
+        ("iptables_rule", '{rule: "x", namespace: "qdhcp-**"}', "params.namespace", "multiple"),
+        ("process_arguments", '{program: "?dnsmasq"}', "params.program", "nothing to repeat"),
+    ],
+)
+def test_generic_checks_regex_params_are_compiled_at_load(
+    tmp_path: Path, check: str, params: str, key: str, problem: str
+) -> None:
+    """An invalid pattern is refused with its line, not an `error` for every student later."""
+    path = write_exercises(tmp_path, check_entry(check=check, params=params))
+    with pytest.raises(InputFileError) as caught:
+        load_exercises(path)
+    assert str(caught.value).startswith(
+        f"{path}:10: key '{key}': invalid regular expression: {problem}"
+    )
+
+
+def test_generic_checks_valid_regex_params_load(tmp_path: Path) -> None:
+    params = '{rule: "--dport 22 .*-j RETURN", chain: "neutron-openvswi-i.*", namespace: null}'
+    path = write_exercises(tmp_path, check_entry(check="iptables_rule", params=params))
+    assert load_exercises(path).check("a.one").params["chain"] == "neutron-openvswi-i.*"
+    wrong = write_exercises(
+        tmp_path, check_entry(check="command", params="{command: x, pattern: 5}")
+    )
+    with pytest.raises(InputFileError, match=r"key .params\.pattern.: expected str, got int"):
+        load_exercises(wrong)
