@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from grader.facts import NATIVE, OVN, Facts, Instance, NamespaceView, NatRule, Router
+from grader.facts import LINUXBRIDGE, NATIVE, OVN, Facts, Instance, NamespaceView, NatRule, Router
 from grader.outcome import CannotGrade, Outcome, failed
 from grader.parsers.iptables_save import Rule
 
@@ -20,7 +20,10 @@ def not_on(facts: Facts, *backends: str) -> None:
 
 
 def hybrid_only(facts: Facts) -> None:
-    not_on(facts, OVN, NATIVE)
+    """Checks of the iptables_hybrid firewall: an `error` on every other Neutron backend found.
+    A host where no Neutron was found at all (UNKNOWN, e.g. before stack.sh) is graded: it
+    truly lacks what the lab asks for, so there they fail."""
+    not_on(facts, OVN, NATIVE, LINUXBRIDGE)
 
 
 def agents_only(facts: Facts) -> None:

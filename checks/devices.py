@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from checks._common import hybrid_only, lines, no_instance, not_on
 from checks._registry import check
-from grader.facts import NATIVE, OVN, Facts
+from grader.facts import LINUXBRIDGE, NATIVE, OVN, Facts
 from grader.outcome import CannotGrade, Outcome, failed, passed
 from grader.parsers.ip_link import Link
 
@@ -70,6 +70,7 @@ def ovs_bridges(facts: Facts, *, bridges: list[str] | None = None) -> Outcome:
     """Open vSwitch has BRIDGES (default br-int and br-ex)."""
     wanted = bridges or ["br-int", "br-ex"]
     see = "sudo ovs-vsctl list-br"
+    not_on(facts, LINUXBRIDGE)  # no Open vSwitch with the Linux bridge agent
     if facts.ovs_bridges is None:
         raise CannotGrade(f"could not list Open vSwitch bridges: {facts.ovs_error}", see)
     missing = [b for b in wanted if b not in facts.ovs_bridges]
@@ -84,7 +85,7 @@ def ovs_bridges(facts: Facts, *, bridges: list[str] | None = None) -> Outcome:
 def ovs_ports(facts: Facts) -> Outcome:
     """br-int carries the instance's qvo (native firewall: its tap), the router's qr- and the
     DHCP tap; the router's qg- is on br-int or br-ex."""
-    not_on(facts, OVN)
+    not_on(facts, OVN, LINUXBRIDGE)
     see = "sudo ovs-vsctl list-ports br-int; sudo ovs-vsctl list-ports br-ex"
     if facts.ovs_bridges is None:
         raise CannotGrade(f"could not list Open vSwitch ports: {facts.ovs_error}", see)

@@ -8,7 +8,7 @@ import pytest
 from grading import RULES, Edit, edited, facts_of, grade, pasted, rubric, statuses, unreadable
 
 from checks import load_all
-from grader.facts import Facts
+from grader.facts import LINUXBRIDGE, UNKNOWN, Facts
 
 ALL = [c["id"] for e in rubric() if e.get("default", True) for c in e["checks"]]
 INSTANCE = {"devices.instance-tap", "devices.hybrid-plug", "devices.ovs-ports"}
@@ -253,3 +253,32 @@ def test_an_extra_sg_chain_listed_first_does_not_hide_the_real_wiring():
     facts = edited("complete", extra)
     assert facts.instance.chain_in == "neutron-openvswi-ia1b2c3d4-e"
     assert not_passing(facts) == {}
+
+
+def linux_bridge(record: dict) -> None:
+    """An edit for `edited`: the complete host as the Linux bridge agent names things."""
+    if record["ns"] is None and record["key"] in {"link", "addr", *RULES}:
+        out = record["out"].replace("neutron-openvswi-", "neutron-linuxbri-")
+        record["out"] = out.replace("qbr", "brq")
+
+
+def test_linux_bridge_hosts_get_errors_never_fails():
+    facts = edited("complete", linux_bridge)
+    assert facts.backend == LINUXBRIDGE
+    results = statuses(facts)
+    assert "fail" not in results.values() and "skip" not in results.values()
+    for check_id in ("devices.hybrid-plug", "sg.chain", "sg.ssh", "devices.ovs-ports"):
+        assert results[check_id] == "error", check_id
+
+
+def test_a_host_without_neutron_fails_the_hybrid_checks():
+    def before_stack_sh(record: dict) -> None:  # the host's own devices and nothing else
+        if record["ns"] is not None or record["key"] not in {"link", "addr", *RULES}:
+            record.clear()
+        elif record["key"] in RULES:
+            record["out"] = ""
+
+    facts = edited("fresh", before_stack_sh)
+    assert facts.backend == UNKNOWN
+    for check in ("sg_chain", "hybrid_plug"):
+        assert load_all()[check](facts).status == "fail"  # not CannotGrade
