@@ -12,6 +12,7 @@ and keep-alives, and the `timeout` program around the command where it runs.
 from __future__ import annotations
 
 import contextlib
+import re
 import shlex
 import socket
 import threading
@@ -24,7 +25,7 @@ import testinfra.host
 
 from grader import deadline
 from grader.deadline import ProcessWatch
-from grader.errors import HostError
+from grader.errors import HostError, LabgradeError
 
 MAX_OUTPUT = 256 * 1024 * 1024  # bytes of gather output accepted
 KILL_GRACE = 5  # seconds between `timeout`'s TERM and KILL
@@ -40,11 +41,27 @@ class ConnectOptions:
     timeout: float = 120.0  # seconds for connect + gather
 
 
+# testinfra's backends; a target "SCHEME:..." without "//" names one of them by mistake
+SCHEMES = ("local", "ssh", "safe-ssh", "paramiko", "ansible", "docker", "podman", "kubectl")
+_SCHEME_TYPO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):/*(.*)$")
+
+
 def normalize_target(target: str | None) -> str:
-    """A testinfra host spec: None -> local://, a bare name -> ssh://NAME."""
+    """A testinfra host spec: None -> local://, a bare name -> ssh://NAME. A malformed spec
+    (`ssh:/lab-1`, `ssh:lab-1`, `host:/x`) is a usage error (LabgradeError, exit 2)."""
     if not target:
         return "local://"
-    return target if "://" in target else f"ssh://{target}"
+    if "://" in target:
+        return target
+    typo = _SCHEME_TYPO.match(target)
+    scheme, rest = typo.groups() if typo else ("", "")
+    if typo and (target.startswith(f"{scheme}:/") or (scheme in SCHEMES and not rest.isdigit())):
+        fixed = f" (did you mean '{scheme}://{rest}'?)" if scheme in SCHEMES else ""
+        raise LabgradeError(
+            f"{target!r} is not a host spec: write NAME, or SCHEME://HOST such as "
+            f"ssh://USER@HOST:PORT{fixed}"
+        )
+    return f"ssh://{target}"
 
 
 def redact(spec: str) -> str:
@@ -205,9 +222,28 @@ def command_problem(
     return None
 
 
+def not_resolved(name: str) -> str:
+    """The message for a host NAME that does not resolve; when the simulated lab has a host
+    of that name (`labgrade lab up NAME`), how to reach it."""
+    message = f"name not resolved: {name} is not a known host name"
+    if _is_lab_host(name):
+        message += (
+            f" (did you mean `--lab {name}`? a batch reaches lab hosts with the ssh config "
+            "of `labgrade lab ssh-config`)"
+        )
+    return message
+
+
+def _is_lab_host(name: str) -> bool:
+    """Whether the lab's state directory records a host NAME (False when it is unreadable)."""
+    from grader.lab import state
+    from grader.lab.plan import HOSTNAME_RE
+
+    return bool(HOSTNAME_RE.match(name)) and (state.hosts_dir() / f"{name}.json").is_file()
+
+
+_NOT_RESOLVED = ("could not resolve hostname", "name or service not known")
 _SSH_MESSAGES = (
-    ("could not resolve hostname", "name not resolved: {name} is not a known host name"),
-    ("name or service not known", "name not resolved: {name} is not a known host name"),
     ("connection refused", "{name} is unreachable: connection refused"),
     ("no route to host", "{name} is unreachable: no route to host"),
     ("network is unreachable", "{name} is unreachable: network is unreachable"),
@@ -224,6 +260,8 @@ _SSH_MESSAGES = (
 
 def _ssh_problem(name: str, stderr: str) -> str | None:
     lowered = stderr.lower()
+    if any(needle in lowered for needle in _NOT_RESOLVED):
+        return not_resolved(name)
     for needle, message in _SSH_MESSAGES:
         if needle in lowered:
             return message.format(name=name, detail=_last_line(stderr) or needle)
@@ -240,7 +278,7 @@ def describe_failure(name: str, error: BaseException) -> str:
     kind = type(error).__name__
     text = str(error)
     if isinstance(error, socket.gaierror):
-        return f"name not resolved: {name} is not a known host name"
+        return not_resolved(name)
     if isinstance(error, TimeoutError | socket.timeout):
         return f"{name} is unreachable: connection timed out"
     if isinstance(error, ConnectionRefusedError) or "Unable to connect" in text:

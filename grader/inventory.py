@@ -20,15 +20,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from grader.connect import ConnectOptions, normalize_target
-from grader.errors import InputFileError
+from grader.connect import SCHEMES, ConnectOptions, normalize_target
+from grader.errors import InputFileError, LabgradeError
 from grader.yamlfile import MappingNode, decode_utf8, line_of, parse_yaml, read_bounded
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 HOST_PATTERN = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_][A-Za-z0-9._-]*)$")
 USER_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
 SPEC_PATTERN = re.compile(r"^[A-Za-z0-9_@:./?&=\[\]%+,~-]+$")
-SCHEMES = ("local", "ssh", "safe-ssh", "paramiko", "ansible", "docker", "podman", "kubectl")
 SSH_SCHEMES = ("ssh", "safe-ssh", "paramiko")
 STUDENT_KEYS = ("id", "name", "email", "target")
 CONNECTION_KEYS = ("user", "port", "identity_file", "ssh_config", "sudo")
@@ -116,7 +115,10 @@ class Fields:
             raise self.fail("target", "missing: the student's host (a name or a host spec)")
         if not SPEC_PATTERN.match(target):
             raise self.fail("target", f"{target!r} has characters a host spec cannot have")
-        spec = normalize_target(target)
+        try:
+            spec = normalize_target(target)
+        except LabgradeError as error:
+            raise self.fail("target", str(error)) from None
         scheme, _, rest = spec.partition("://")
         if scheme not in SCHEMES:
             raise self.fail("target", f"unknown scheme {scheme!r} (one of {', '.join(SCHEMES)})")

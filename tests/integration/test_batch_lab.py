@@ -249,3 +249,16 @@ def test_regrade_equals_the_live_grades(class_lab: ClassLab, tmp_path: Path) -> 
     for student_id, doc in reports(out).items():
         assert {**doc, "remote_commands": live[student_id]["remote_commands"]} == live[student_id]
     assert "Pass rate per check" in done.stdout and "badkey:" in done.stdout
+
+
+def test_a_lab_host_name_as_target_suggests_lab(lab: Any) -> None:
+    """`labgrade check lg-complete` while that simulated host is up: its name resolves only
+    through the lab's ssh config, so the error says to use --lab (which grades it)."""
+    name = lab["complete"].name
+    done = run_labgrade("check", name, expect=3)
+    assert done.stderr.startswith(
+        f"labgrade: cannot grade ssh://{name}: name not resolved: {name} is not a known host "
+        f"name (did you mean `--lab {name}`?"
+    )
+    assert len(done.stderr.splitlines()) == 1
+    run_labgrade("check", "--lab", name, "--format", "json", expect=0)

@@ -9,6 +9,7 @@ import pytest
 import testinfra.backend.local
 import testinfra.host
 
+from grader.cli import main
 from grader.connect import (
     ConnectOptions,
     command_problem,
@@ -18,7 +19,8 @@ from grader.connect import (
     run_on_host,
     wrap_command,
 )
-from grader.errors import HostError
+from grader.errors import EXIT_USAGE, HostError, LabgradeError
+from grader.lab import state
 
 
 def closed_loopback_port() -> int:
@@ -149,3 +151,55 @@ def test_paramiko_exceptions_become_one_line_messages() -> None:
         "name not resolved"
     )
     assert describe_failure("lab-1", TimeoutError("timed out")).endswith("connection timed out")
+
+
+@pytest.mark.parametrize(
+    ("target", "suggestion"),
+    [
+        ("ssh:/lab-1", " (did you mean 'ssh://lab-1'?)"),
+        ("ssh:lab-1", " (did you mean 'ssh://lab-1'?)"),
+        ("paramiko:/root@lab-1:22", " (did you mean 'paramiko://root@lab-1:22'?)"),
+        ("local:", " (did you mean 'local://'?)"),
+        ("lab-1:/x", ""),
+    ],
+)
+def test_a_malformed_spec_is_a_usage_error(
+    target: str, suggestion: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(LabgradeError) as caught:
+        normalize_target(target)
+    assert caught.value.exit_code == EXIT_USAGE
+    assert str(caught.value).startswith(f"{target!r} is not a host spec: ")
+    assert str(caught.value).endswith(f"ssh://USER@HOST:PORT{suggestion}")
+    assert main(["check", target]) == EXIT_USAGE
+    assert capsys.readouterr().err == f"labgrade: error: {caught.value}\n"
+
+
+@pytest.mark.parametrize("target", ["lab-1:2222", "ssh:22", "10.0.0.12", "[::1]:22", "a.b"])
+def test_bare_names_with_a_port_stay_ssh(target: str) -> None:
+    assert normalize_target(target) == f"ssh://{target}"
+
+
+def record_lab_host(directory: Path, name: str) -> None:
+    """NAME in the lab's state directory DIRECTORY, as `labgrade lab up` records it."""
+    (directory / "hosts").mkdir(parents=True)
+    state.save(state.LabHost(name, "complete", "icehouse", 1, 1, 0.0, ""))
+
+
+@pytest.mark.parametrize("scheme", ["ssh", "paramiko"])
+def test_an_unresolved_lab_host_name_suggests_lab(
+    scheme: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`labgrade check lab-1` while lab-1 is up: the name resolves only through the lab's ssh
+    config, so the one-line error says to use --lab. Other names get no such hint."""
+    monkeypatch.setenv("LABGRADE_LAB_DIR", str(tmp_path / "lab"))
+    record_lab_host(tmp_path / "lab", "lgtest-unresolved-1")
+    for name, hint in [
+        ("lgtest-unresolved-1", " (did you mean `--lab lgtest-unresolved-1`? "),
+        ("lgtest-unresolved-2", ""),
+    ]:
+        with pytest.raises(HostError) as caught:
+            run_on_host(f"{scheme}://{name}", "true", ConnectOptions(timeout=5))
+        message = str(caught.value)
+        assert message.startswith(f"name not resolved: {name} is not a known host name{hint}")
+        assert message.endswith("`labgrade lab ssh-config`)" if hint else "host name")

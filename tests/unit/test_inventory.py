@@ -64,6 +64,7 @@ def test_csv_with_header(tmp_path: Path) -> None:
         ("students:\n  - {id: a, target: '-oProxyCommand=x'}\n", ":2: key 'target':"),
         ("students:\n  - {id: a, target: 'h;reboot'}\n", ":2: key 'target':"),
         ("students:\n  - {id: a, target: 'ftp://h'}\n", ":2: key 'target':"),
+        ("students:\n  - {id: a, target: 'ssh:/h'}\n", ":2: key 'target': 'ssh:/h' is not a"),
         ("students:\n  - {id: a, target: h, email: nope}\n", ":2: key 'email':"),
         ("defaults:\n  sudo: maybe\nstudents:\n  - {id: a, target: h}\n", ":2: key 'sudo':"),
         ("defaults:\n  identity_file: missing\nstudents:\n  - {id: a, target: h}\n", ":2:"),
@@ -86,6 +87,7 @@ def test_class_yaml_errors_name_file_line_and_field(tmp_path: Path, text: str, w
         ("name,target\nAda,h\n", ":1: key 'id':"),
         ("id,target\na,h\nb,h,extra\n", ":3:"),
         ("id,target\na,h\n\nb c,h\n", ":4: key 'id':"),
+        ("id,target\na,h\nb,ssh:h\n", ":3: key 'target': 'ssh:h' is not a host spec"),
     ],
 )
 def test_csv_errors_name_line_and_field(tmp_path: Path, text: str, where: str) -> None:
