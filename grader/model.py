@@ -82,6 +82,12 @@ class Exercises:
         named = {b for check in self.checks() for b in check.backends}
         return backend if backend in named else DEFAULT_BACKEND
 
+    def selectable_ids(self) -> list[str]:
+        """What --only accepts: exercise ids, check ids and the prefixes before their dots."""
+        ids = [e.id for e in self.exercises] + [c.id for c in self.checks()]
+        prefixes = [c.id[:at] for c in self.checks() for at, char in enumerate(c.id) if char == "."]
+        return list(dict.fromkeys(ids + prefixes))
+
     def select(
         self, only: Sequence[str] | None = None, backend: str | None = DEFAULT_BACKEND
     ) -> Selection:
@@ -92,10 +98,9 @@ class Exercises:
             wanted = {c.id for c in self.checks() if any(_matches(c, name) for name in only)}
             unknown = [n for n in only if not any(_matches(c, n) for c in self.checks())]
             if unknown:
-                known = [e.id for e in self.exercises] + [c.id for c in self.checks()]
                 raise LabgradeError(
                     f"--only {unknown[0]}: no such exercise or check"
-                    f"{_did_you_mean(unknown[0], known)} (see `labgrade list`)"
+                    f"{_did_you_mean(unknown[0], self.selectable_ids())} (see `labgrade list`)"
                 )
         else:
             chosen = None if backend is None else self.grading_backend(backend)
@@ -124,7 +129,8 @@ def _matches(check: CheckSpec, name: str) -> bool:
 
 
 def _did_you_mean(name: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(choices), n=1)
+    """ " (did you mean 'X'?)" for the choice closest to NAME, ignoring case; else ""."""
+    close = difflib.get_close_matches(name.lower(), list(choices), n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 

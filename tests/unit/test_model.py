@@ -278,3 +278,22 @@ def test_generic_checks_valid_regex_params_load(tmp_path: Path) -> None:
     )
     with pytest.raises(InputFileError, match=r"key .params\.pattern.: expected str, got int"):
         load_exercises(wrong)
+
+
+@pytest.mark.parametrize(
+    ("only", "meant"),
+    [
+        ("sgg", "sg"),  # a prefix before the dot, as --only sg selects sg.*
+        ("SG", "sg"),  # case
+        ("Devices", "devices"),
+        ("sg.icmpp", "sg.icmp"),
+        ("securty-groups", "security-groups"),
+        ("ovsf", "ovsfw"),
+    ],
+)
+def test_unknown_only_suggests_close_exercise_check_or_prefix(only: str, meant: str) -> None:
+    with pytest.raises(LabgradeError) as caught:
+        load_exercises().select([only])
+    assert str(caught.value) == (
+        f"--only {only}: no such exercise or check (did you mean '{meant}'?) (see `labgrade list`)"
+    )
