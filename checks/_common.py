@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from shlex import quote
 
 from grader.facts import LINUXBRIDGE, NATIVE, OVN, Facts, Instance, NamespaceView, NatRule, Router
 from grader.outcome import CannotGrade, Outcome, failed
@@ -85,7 +86,7 @@ def no_instance(facts: Facts) -> str:
 
 
 def instance_chain_see(facts: Facts, instance: Instance) -> str:
-    return facts.root.iptables(f"-S {instance.chain_in}")
+    return facts.root.iptables(f"-S {quote(instance.chain_in)}")
 
 
 def for_instance(facts: Facts, nat: Iterable[NatRule]) -> list[NatRule]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from shlex import quote
+
 from checks._common import hybrid_only, lines, no_instance, not_on
 from checks._registry import check
 from grader.facts import LINUXBRIDGE, NATIVE, OVN, Facts
@@ -21,7 +23,7 @@ def instance_tap(facts: Facts) -> Outcome:
     if facts.other_instances:
         others = ", ".join(i.tap or i.port for i in facts.other_instances)
         evidence += f"\n(graded: {instance.tap}; other instances: {others})"
-    return passed(evidence, f"ip link show {instance.tap}", expected)
+    return passed(evidence, f"ip link show {quote(instance.tap)}", expected)
 
 
 @check("hybrid_plug")
@@ -54,7 +56,7 @@ def hybrid_plug(facts: Facts) -> Outcome:
     if names["qvo"] not in facts.ovs_ports("br-int"):
         problems.append(f"{names['qvo']} is not a port of br-int")
     found = lines(link.line for link in (tap, qvb, qvo) if link is not None)
-    see = f"ip -o link | grep {port}; sudo ovs-vsctl list-ports br-int"
+    see = f"ip -o link | grep -- {quote(port)}; sudo ovs-vsctl list-ports br-int"
     if problems:
         return failed("; ".join(problems) + "\nfound:\n" + found, expected, see)
     return passed(found + f"\nbr-int port: {names['qvo']}", see, expected)

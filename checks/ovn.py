@@ -8,6 +8,7 @@ on the router whose network holds the instance's fixed IP.
 from __future__ import annotations
 
 import ipaddress
+from shlex import quote
 
 from checks._common import lines, no_instance
 from checks._registry import check
@@ -122,7 +123,7 @@ def ovn_sg_rule(facts: Facts, *, protocol: str, port: int | None = None) -> Outc
         return found
     nb, lsp = found
     groups = _groups(nb, lsp)
-    see = f"{NBCTL} acl-list {groups[0].name}" if groups else f"{NBCTL} list ACL"
+    see = f"{NBCTL} acl-list {quote(groups[0].name)}" if groups else f"{NBCTL} list ACL"
     allowing = [
         acl for g in groups for acl in g.acls if _acl_allows(acl, g.name, protocol.lower(), port)
     ]
@@ -199,7 +200,7 @@ def ovn_router(facts: Facts) -> Outcome:
     if router is None:
         return _no_router()
     expected = "two router ports: the private gateway and the public address"
-    see = f"{NBCTL} show {router.name}"
+    see = f"{NBCTL} show {quote(router.name)}"
     if len(router.networks) < 2:
         return failed(f"{router.name} networks: {', '.join(router.networks)}", expected, see)
     return passed(f"{router.name}: {', '.join(router.networks)}", see, expected)
@@ -211,7 +212,7 @@ def ovn_default_route(facts: Facts) -> Outcome:
     router = _router(facts, "route")
     if router is None:
         return _no_router()
-    see = f"{NBCTL} lr-route-list {router.name}"
+    see = f"{NBCTL} lr-route-list {quote(router.name)}"
     expected = "0.0.0.0/0 via <public gateway>"
     default = [r for r in router.routes if r[0] in ("0.0.0.0/0", "0.0.0.0")]
     if not default:
@@ -223,7 +224,7 @@ def _nat(facts: Facts, kind: str, expected: str) -> Outcome:
     router = _router(facts, "nat", "port")  # the instance's fixed IPs are its port's addresses
     if router is None:
         return _no_router()
-    see = f"{NBCTL} lr-nat-list {router.name}"
+    see = f"{NBCTL} lr-nat-list {quote(router.name)}"
     fixed = facts.instance.fixed_ips if facts.instance else ()
     rows = [n for n in router.nat if n.type == kind]
     if kind == "snat":
@@ -276,7 +277,7 @@ def ovn_metadata_namespace(facts: Facts) -> Outcome:
     addresses = [
         a for a in (view.addresses if view else []) if a.family == "inet" and a.ifname != "lo"
     ]
-    see = f"sudo ip netns exec {name} ip a"
+    see = f"sudo ip netns exec {quote(name)} ip a"
     if not any(a.address == "169.254.169.254" for a in addresses):
         return failed(f"{name} lacks 169.254.169.254", expected, see)
     return passed(lines(a.line for a in addresses), see, expected)
@@ -290,7 +291,7 @@ def ovn_metadata_proxy(facts: Facts) -> Outcome:
     if name is None:
         return failed("no ovnmeta-* namespace", expected, "sudo ip netns list")
     view = facts.namespace(name)
-    see = f"sudo ip netns exec {name} ss -ltnp"
+    see = f"sudo ip netns exec {quote(name)} ss -ltnp"
     if view is None or view.listeners is None:
         raise CannotGrade(f"the listening sockets in {name} could not be listed", see)
     listening = [item for item in view.listeners if item.port == 80]

@@ -7,6 +7,7 @@ view.addresses_of("qg-9a8b7c6d-5e"), view.rules.rules("nat", "neutron-l3-agent-P
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from shlex import quote
 
 from grader.parsers.ip_addr import Address, parse_ip_addr
 from grader.parsers.ip_link import Link, parse_ip_link
@@ -50,13 +51,15 @@ class NamespaceView:
         ]
 
     def iptables(self, args: str) -> str:
-        """The command to list rules the way this namespace's rules were read."""
-        tool = self.rules_tool or "iptables"
-        prefix = f"sudo ip netns exec {self.name} " if self.name else "sudo "
-        return f"{prefix}{tool} {args}"
+        """The command to list rules the way this namespace's rules were read (ARGS: the
+        caller quotes any host-derived word in it)."""
+        return self.run(f"{self.rules_tool or 'iptables'} {args}")
 
     def run(self, command: str) -> str:
-        return f"sudo ip netns exec {self.name} {command}" if self.name else f"sudo {command}"
+        """COMMAND as root in this namespace; the namespace name (host output) is quoted."""
+        return (
+            f"sudo ip netns exec {quote(self.name)} {command}" if self.name else f"sudo {command}"
+        )
 
 
 def namespace_view(snapshot: Snapshot, name: str | None) -> NamespaceView:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from shlex import quote
 
 import pytest
 from grading import RULES, Edit, edited, facts_of, grade, pasted, rubric, statuses, unreadable
@@ -282,3 +284,41 @@ def test_a_host_without_neutron_fails_the_hybrid_checks():
     assert facts.backend == UNKNOWN
     for check in ("sg_chain", "hybrid_plug"):
         assert load_all()[check](facts).status == "fail"  # not CannotGrade
+
+
+def renamed(old: str, new: str) -> Edit:
+    """An edit for `edited`: every OLD in the records (names, outputs, arguments) is NEW."""
+
+    def edit(record: dict) -> None:
+        for field in ("ns", "arg", "out"):
+            if isinstance(record.get(field), str):
+                record[field] = record[field].replace(old, new)
+
+    return edit
+
+
+def _ovnmeta(facts: Facts) -> str:
+    return next(n for n in facts.namespace_names if n.startswith("ovnmeta-"))
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "full"),
+    [
+        ("complete", "qrouter-9e5f", "qrouter-9e5f;id", lambda f: f.router.ns),
+        ("complete", "qdhcp-4b52", "qdhcp-4b52$(id)", lambda f: f.dhcp.ns),
+        ("complete", "openvswi-ia1b2", "openvswi-ia1b2`id`", lambda f: f.instance.chain_in),
+        ("ovn", "neutron-9e5f", "neutron-9e5f&id", lambda f: f.northbound.routers[0].name),
+        ("ovn", "ovnmeta-", "ovnmeta-;id;", _ovnmeta),
+    ],
+)
+def test_host_derived_names_are_quoted_in_see_commands(
+    name: str, old: str, new: str, full: Callable[[Facts], str]
+):
+    facts = edited(name, renamed(old, new))
+    hostile = full(facts)
+    assert new in hostile
+    sees = [r.see for r in grade(facts).values() if new in r.see]
+    sees += [r.see for r in grade(facts, only="cleanup").values() if new in r.see]
+    assert sees  # the name is in some `see`, and only ever as one quoted word
+    for see in sees:
+        assert new not in see.replace(quote(hostile), ""), see
