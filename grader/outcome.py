@@ -33,10 +33,6 @@ def failed(evidence: str, expected: str = "", see: str = "") -> Outcome:
     return Outcome("fail", evidence, expected, see)
 
 
-def cannot_grade(reason: str, see: str = "") -> Outcome:
-    return Outcome("error", reason, "", see)
-
-
 class CannotGrade(Exception):
     """Raised by a check (or a fact lookup) when the host gives nothing to decide on."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from grader.backends import HYBRID, LINUXBRIDGE, NATIVE, OVN, UNKNOWN
 from grader.facts.model import Facts
-from grader.parsers.ovs import parse_external_ids, parse_flows
+from grader.parsers.ovs import parse_external_ids
 
 SETUP = (
     "To do this lab, set DevStack up with the Open vSwitch agent and the iptables_hybrid "
@@ -16,6 +16,8 @@ SETUP = (
 
 
 def recognise(facts: Facts) -> tuple[str, str | None]:
+    """(backend, what to tell the student) from facts already built: root rules and links,
+    namespaces, processes, OVS bridges and br-int's flows."""
     chains = facts.root.rules.chains("filter")
     links = [link.name for link in facts.root.links]
     names = facts.namespace_names
@@ -67,10 +69,8 @@ def _ovn(facts: Facts, names: list[str], programs: set[str]) -> bool:
 
 
 def _native(facts: Facts) -> bool:
-    flows = facts.snapshot.root("ovs_flows_br_int")
-    if flows is not None and flows.ok:
-        tables = {flow.table for flow in parse_flows(flows.out)}
-        if tables & {71, 72, 81, 82}:
-            return True
+    """Firewall flows on br-int (facts.flows, parsed once by build_facts), or a tap on br-int."""
+    if {flow.table for flow in facts.flows} & {71, 72, 81, 82}:
+        return True
     br_int = facts.ovs_ports("br-int")
     return any(port.startswith("tap") and facts.root.link(port) for port in br_int)

@@ -40,9 +40,9 @@ def build_facts(snapshot: Snapshot) -> Facts:
     processes = snapshot.root("processes")
     facts.processes = parse_processes(processes.out) if processes is not None else []
     facts.pid_netns = _pid_netns(snapshot)
+    _openflow(facts)
     facts.backend, facts.backend_problem = recognise(facts)
     facts.northbound = build_northbound(snapshot)
-    _openflow(facts)
 
     instances, facts.stale_ports = find_instances(facts.root, facts.namespace_names)
     routers = [build_router(v) for n, v in facts.namespaces.items() if n.startswith("qrouter-")]

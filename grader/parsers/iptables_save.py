@@ -94,10 +94,6 @@ class Rule:
         return PROTOCOL_NUMBERS.get(proto, proto)
 
     @property
-    def matches(self) -> tuple[str, ...]:
-        return tuple(o.value for o in self.options if o.name == "-m")
-
-    @property
     def states(self) -> frozenset[str]:
         """Connection states matched (positively) by --state or --ctstate."""
         option = self.get("--ctstate") or self.get("--state")
@@ -127,11 +123,6 @@ class Rule:
     @property
     def negations(self) -> tuple[Option, ...]:
         return tuple(o for o in self.options if o.negated)
-
-    def ip_value(self, name: str) -> str | None:
-        """-s / -d without a /32 suffix (None if absent)."""
-        value = self.value(name)
-        return value.removesuffix("/32") if value else None
 
 
 @dataclass
