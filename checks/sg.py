@@ -93,11 +93,33 @@ def sg_rule(facts: Facts, *, protocol: str, port: int | None = None) -> Outcome:
     if allowing:
         return passed(rule_lines(allowing), see, expected)
     stray = _elsewhere(facts, instance, protocol.lower(), port)
-    evidence = f"no rule allowing {what} in {instance.chain_in}; its rules:\n" + rule_lines(rules)
+    why = _unreached(rules, len(effective), protocol.lower(), port, what)
+    why = why or f"no rule allowing {what} in {instance.chain_in}"
+    evidence = f"{why}; its rules:\n" + rule_lines(rules)
     if stray:
         evidence += "\n(a matching rule in another chain does not apply to this instance:\n"
         evidence += rule_lines(stray) + ")"
     return failed(evidence, expected, see)
+
+
+def _unreached(
+    rules: list[Rule], reached: int, protocol: str, port: int | None, what: str
+) -> str | None:
+    """Why an allowing rule placed after the chain's unconditional end (the first REACHED rules
+    are the ones a packet can get to) does not count; None when there is none."""
+    late = next(
+        (n for n, rule in enumerate(rules[reached:], reached + 1) if _allows(rule, protocol, port)),
+        None,
+    )
+    if late is None:
+        return None
+    end = rules[reached - 1].target or ""
+    ending = end if end in ("DROP", "REJECT", *ALLOW) else f"jump to {end}"
+    article = "an" if what[:1] in "aeio" else "a"
+    return (
+        f"{article} {what} {rules[late - 1].target} rule is at position {late}, after the "
+        f"unconditional {ending} at position {reached}, so it is never reached"
+    )
 
 
 def _allows(rule: Rule, protocol: str, port: int | None) -> bool:

@@ -15,6 +15,7 @@ from grader.facts import LINUXBRIDGE, UNKNOWN, Facts
 ALL = [c["id"] for e in rubric() if e.get("default", True) for c in e["checks"]]
 INSTANCE = {"devices.instance-tap", "devices.hybrid-plug", "devices.ovs-ports"}
 INSTANCE |= {c for c in ALL if c.startswith("sg.")}
+FALLBACK = "neutron-openvswi-sg-fallback"
 FLOATING = {"routing.floating-ip", "nat.dnat", "nat.snat", "nat.pair"}
 
 
@@ -177,6 +178,38 @@ def test_stray_chain_rule_is_named_but_does_not_score():
     ssh = grade(facts_of("pasted-rule-in-stray-chain"))["sg.ssh"]
     assert ssh.status == "fail"
     assert "neutron-openvswi-ideadbeef-0 -p tcp -m tcp --dport 22 -j RETURN" in ssh.evidence
+
+
+def moved_after_the_fallback(line: str) -> Edit:
+    """An edit for `edited`: the root rules with LINE of the inbound chain moved to its end,
+    after the unconditional jump to sg-fallback."""
+
+    def edit(record: dict) -> None:
+        if record["ns"] is None and record["key"] in RULES and f"{line}\n" in record["out"]:
+            rows = record["out"].replace(f"{line}\n", "", 1).splitlines(keepends=True)
+            end = next(i for i, row in enumerate(rows) if row.endswith(" -j " + FALLBACK + "\n"))
+            rows.insert(end + 1, f"{line}\n")
+            record["out"] = "".join(rows)
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("check_id", "line", "what", "target"),
+    [
+        ("sg.icmp", "-p icmp -j RETURN", "an icmp", "RETURN"),
+        ("sg.ssh", "-p tcp -m tcp --dport 22 -j RETURN", "a tcp port 22", "RETURN"),
+    ],
+)
+def test_a_rule_after_the_fallback_jump_is_named_as_never_reached(check_id, line, what, target):
+    chain = "neutron-openvswi-ia1b2c3d4-e"
+    result = grade(edited("complete", moved_after_the_fallback(f"-A {chain} {line}")))[check_id]
+    assert result.status == "fail"
+    assert result.evidence.startswith(
+        f"{what} {target} rule is at position 9, after the unconditional jump to "
+        f"{FALLBACK} at position 8, so it is never reached; its rules:\n"
+    ), result.evidence
+    assert "no rule allowing" not in result.evidence
 
 
 def test_what_counts_as_allowing_ssh_and_icmp():
