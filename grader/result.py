@@ -83,6 +83,27 @@ class HostResult:
         return [check for exercise in self.exercises for check in exercise.checks]
 
     @property
+    def ungraded_reason(self) -> str | None:
+        """Why this host has no grade, in one line; None when it has one. A host has none when
+        it could not be graded (status `error`), and also when it was reached but every
+        selected check is `error` and none passed or failed (gathered without root, every
+        tool missing, a backend the checks cannot apply to): then the reason is the first
+        errored check's. `check` exits 3 for it, and batch and regrade list it as an error."""
+        if self.status == "error":
+            return self.error or "could not grade"
+        counts = self.counts()
+        if not counts["error"] or counts["pass"] + counts["fail"]:
+            return None
+        first = next(check for check in self.checks() if check.status == "error")
+        why = first.evidence.strip().split("\n", 1)[0] or "could not grade"
+        return f"no check could be graded: {first.id}: {why}"
+
+    @property
+    def has_grade(self) -> bool:
+        """Some check passed or failed (see ungraded_reason)."""
+        return self.ungraded_reason is None
+
+    @property
     def all_passed(self) -> bool:
         return self.status == "graded" and all(c.status == "pass" for c in self.checks())
 

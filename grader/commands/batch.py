@@ -31,7 +31,8 @@ Grade a class: every student's host, in parallel, one connection and one gather 
 INVENTORY is a class.yaml (defaults: and students:) or a CSV file (id,name,email,target,...);
 or give an Ansible inventory with --ansible-inventory. Written to DIR (atomically):
 grades.csv, junit.xml, students/<id>.json and students/<id>.snapshot.json (docs/batch.md).
-A host that cannot be graded is that student's `error`, with the reason; the others go on.
+A host that cannot be graded, or where every check is `error` (none passed or failed), is
+that student's `error`, with the reason; the others go on.
 Ctrl-C stops cleanly; --resume grades the students with no result (or an error) in DIR.
 
 exit codes:
@@ -167,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
     classdir.write_manifest(Manifest(tuple(students), exercises_path(args), only))
     kept = {}
     if args.resume:
-        kept = {s.id: r for s, r in classdir.stored(students) if r and r.status == "graded"}
+        kept = {s.id: r for s, r in classdir.stored(students) if r and r.has_grade}
     todo = [s for s in students if s.id not in kept]
     jobs = args.jobs or default_jobs(len(todo))
     settings = Settings(exercises, args.only, connect_options(args), jobs)

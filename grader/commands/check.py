@@ -124,8 +124,7 @@ def parse_min_score(text: str) -> MinScore:
 
 def exit_code(result: HostResult, min_score: MinScore | None) -> int:
     """0 passing, 1 not passing, 3 not gradable: unreachable, or only `error` checks."""
-    counts = result.counts()
-    if result.status == "error" or (counts["error"] and not counts["pass"] + counts["fail"]):
+    if not result.has_grade:
         return EXIT_HOST
     if result.all_passed or (min_score is not None and min_score.reached(result)):
         return EXIT_OK

@@ -23,6 +23,6 @@ def finish_class(
         f"{classdir.students_dir}/",
         file=sys.stderr,
     )
-    if any(result is not None and result.status == "error" for _, result in entries):
+    if any(result is not None and not result.has_grade for _, result in entries):
         return EXIT_HOST
     return EXIT_OK

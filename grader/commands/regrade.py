@@ -19,7 +19,8 @@ DESCRIPTION = """\
 Grade the class in DIR (written by `labgrade batch`) again from the snapshots stored there,
 without touching a host: after a change to the rubric, give the new --exercises FILE.
 Rewrites DIR's students/<id>.json, grades.csv and junit.xml. Students whose host could not
-be gathered keep their error; students never graded stay `pending`.
+be gathered keep their error; students never graded stay `pending`. A student where every
+check is `error` (none passed or failed) is in error too.
 Exit codes: 0 every student graded, 2 usage or file error, 3 some students in error.
 """
 

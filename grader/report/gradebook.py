@@ -45,9 +45,9 @@ def row(student: Student, result: HostResult | None, exercise_ids: Sequence[str]
     cells = [student.id, student.name, student.email]
     if result is None:
         return [*cells, "pending", "", "", "", *[""] * len(exercise_ids), ""]
-    if result.status == "error":
+    if result.ungraded_reason is not None:
         blanks = [""] * len(exercise_ids)
-        reason = strip_unsafe(result.error or "could not grade").replace("\n", " ")
+        reason = strip_unsafe(result.ungraded_reason).replace("\n", " ")
         return [*cells, "error", "", number(result.max_score), "", *blanks, reason]
     scores = {exercise.id: number(exercise.score) for exercise in result.exercises}
     return [
@@ -71,7 +71,7 @@ def exercise_columns(
     graded = (
         exercise.id
         for _, result in entries
-        if result is not None and result.status == "graded"
+        if result is not None and result.has_grade
         for exercise in result.exercises
     )
     rank = {exercise_id: index for index, exercise_id in enumerate(order)}

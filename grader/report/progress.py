@@ -32,7 +32,7 @@ class Progress:
 
     def finished(self, student: Student, result: HostResult) -> None:
         self.done += 1
-        if result.status == "error":
+        if not result.has_grade:
             self.errors += 1
         elif not result.all_passed:
             self.failing += 1
@@ -47,8 +47,8 @@ class Progress:
 class LineProgress(Progress):
     def finished(self, student: Student, result: HostResult) -> None:
         super().finished(student, result)
-        if result.status == "error":
-            what = f"error: {escape_unsafe(result.error or 'could not grade')}"
+        if result.ungraded_reason is not None:
+            what = f"error: {escape_unsafe(result.ungraded_reason)}"
         else:
             what = f"{number(result.score)}/{number(result.max_score)}"
         self.stream.write(f"[{self.done}/{self.total}] {student.id}: {what}\n")

@@ -56,8 +56,8 @@ def _pass_rates(graded: Sequence[HostResult]) -> list[str]:
 
 
 def render_summary(entries: Sequence[tuple[Student, HostResult | None]]) -> str:
-    graded = [r for _, r in entries if r is not None and r.status == "graded"]
-    errors = [(s, r) for s, r in entries if r is not None and r.status == "error"]
+    graded = [r for _, r in entries if r is not None and r.has_grade]
+    errors = [(s, r) for s, r in entries if r is not None and not r.has_grade]
     pending = [s for s, r in entries if r is None]
     passing = sum(1 for r in graded if r.all_passed)
     head = f"Class: {len(entries)} students, {len(graded)} graded ({passing} passing every check)"
@@ -70,7 +70,7 @@ def render_summary(entries: Sequence[tuple[Student, HostResult | None]]) -> str:
     if errors:
         lines += ["", "Students in error:"]
         for student, result in errors:
-            lines.append(f"  {student.id}: {escape_unsafe(result.error or 'could not grade')}")
+            lines.append(f"  {student.id}: {escape_unsafe(result.ungraded_reason or '')}")
     if pending:
         lines += ["", "Not graded yet: " + ", ".join(s.id for s in pending)]
     return "\n".join(lines) + "\n"

@@ -62,6 +62,18 @@ def fake_hosts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(grader.batch, "grade_target", recorded)
 
 
+def spy_on_hosts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The recorded hosts from now on; the list fills with each target as it is graded."""
+    seen: list[str] = []
+
+    def spy(spec: str, *args: Any) -> Any:
+        seen.append(spec)
+        return recorded(spec, *args)
+
+    monkeypatch.setattr(grader.batch, "grade_target", spy)
+    return seen
+
+
 def rows(out: Path) -> list[dict[str, str]]:
     return list(csv.DictReader((out / "grades.csv").open(newline="")))
 
@@ -148,13 +160,7 @@ def test_resume_grades_only_missing_and_errors(
     out = tmp_path / "out"
     main(["batch", inventory, "--out", str(out), "--quiet"])
     (out / "students" / "s01.json").unlink()
-    seen: list[str] = []
-
-    def spy(spec: str, *args: Any) -> Any:
-        seen.append(spec)
-        return recorded(spec, *args)
-
-    monkeypatch.setattr(grader.batch, "grade_target", spy)
+    seen = spy_on_hosts(monkeypatch)
     main(["batch", inventory, "--out", str(out), "--resume", "--quiet"])
     assert sorted(seen) == ["ssh://down-0", "ssh://no-ssh-rule-1"]
 
@@ -307,3 +313,40 @@ def test_a_second_signal_during_shutdown_still_writes_everything(
     statuses = {r["id"]: r["status"] for r in rows(out)}
     assert statuses["h0"] != "pending" and list(statuses.values()).count("pending") >= 2
     assert (out / "junit.xml").is_file() and not list(out.rglob(".*.tmp"))
+
+
+def test_a_host_where_every_check_is_an_error_is_that_students_error(
+    tmp_path: Path, fake_hosts: None, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    """An OVN host graded on the hybrid security groups: reached, but every check is `error`
+    (none passed or failed), as `labgrade check` exits 3 for: an error, never a zero."""
+    inventory = tmp_path / "class.csv"
+    inventory.write_text("id,target\nok,complete-0\novn,ovn-1\n")
+    out = tmp_path / "out"
+    assert main(["batch", str(inventory), "--out", str(out), "--quiet", "--only", "sg"]) == 3
+    by_id = {r["id"]: r for r in rows(out)}
+    assert (by_id["ok"]["status"], by_id["ok"]["score"]) == ("graded", "30")
+    ovn = by_id["ovn"]
+    assert (ovn["status"], ovn["score"], ovn["percent"], ovn["security-groups"]) == (
+        "error",
+        "",
+        "",
+        "",
+    )
+    assert ovn["max_score"] == "30"
+    assert ovn["error"].startswith(
+        "no check could be graded: sg.chain: cannot apply to this host's backend (ml2-ovn)"
+    )
+    summary = capsys.readouterr().out
+    assert "Class: 2 students, 1 graded (1 passing every check), 1 in error" in summary
+    assert "  ovn: no check could be graded: sg.chain: cannot apply" in summary
+    assert reports(out)["ovn"]["counts"]["error"] == 5  # the report is kept, every check in it
+    assert (out / "students" / "ovn.snapshot.json").is_file()
+
+    seen = spy_on_hosts(monkeypatch)
+    argv = ["batch", str(inventory), "--out", str(out), "--quiet", "--only", "sg", "--resume"]
+    assert main(argv) == 3
+    assert seen == ["ssh://ovn-1"]
+    monkeypatch.setattr(grader.batch, "grade_target", None)  # regrade touches no host
+    assert main(["regrade", str(out)]) == 3
+    assert {r["id"]: r["status"] for r in rows(out)} == {"ok": "graded", "ovn": "error"}
