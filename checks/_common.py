@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from shlex import quote
 
+from grader.backends import KNOWN, UNKNOWN
 from grader.facts import LINUXBRIDGE, NATIVE, OVN, Facts, Instance, NamespaceView, NatRule, Router
 from grader.outcome import CannotGrade, Outcome, failed
 from grader.parsers.iptables_save import Rule
@@ -13,11 +14,22 @@ MAX_EVIDENCE_LINES = 12
 
 
 def not_on(facts: Facts, *backends: str) -> None:
-    """CannotGrade (an `error`, never a fail) when the host runs one of BACKENDS."""
+    """CannotGrade (an `error`, never a fail) when the host runs one of BACKENDS. The reason is
+    short: the report's header already explains the backend (facts.backend_problem)."""
     if facts.backend in backends:
+        made_for = [b for b in KNOWN if b not in backends and b != UNKNOWN]
+        note = "; see the note on the backend at the top of the report"
         raise CannotGrade(
-            f"cannot apply to this host's backend ({facts.backend}): {facts.backend_problem}"
+            f"cannot apply to this host's backend ({facts.backend}), only to "
+            + " / ".join(made_for)
+            + (note if facts.backend_problem else "")
         )
+
+
+def only_on(facts: Facts, *backends: str) -> None:
+    """CannotGrade on every Neutron backend found but BACKENDS (a check of another backend's
+    variant, named with --only). A host without Neutron (UNKNOWN) is graded."""
+    not_on(facts, *(b for b in KNOWN if b not in backends and b != UNKNOWN))
 
 
 def hybrid_only(facts: Facts) -> None:

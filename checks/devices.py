@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from shlex import quote
 
-from checks._common import hybrid_only, lines, no_instance, not_on
+from checks._common import hybrid_only, lines, no_instance, not_on, only_on
 from checks._registry import check
 from grader.facts import LINUXBRIDGE, NATIVE, OVN, Facts
 from grader.outcome import CannotGrade, Outcome, failed, passed
@@ -130,6 +130,7 @@ def ovs_ports(facts: Facts) -> Outcome:
 @check("tap_on_br_int")
 def tap_on_br_int(facts: Facts) -> Outcome:
     """Native firewall / OVN: the instance's tap is itself a port of br-int, on no Linux bridge."""
+    only_on(facts, NATIVE, OVN)
     instance = facts.instance
     expected = "tapX among `ovs-vsctl list-ports br-int`, with no `master qbrX`"
     see = "sudo ovs-vsctl list-ports br-int"

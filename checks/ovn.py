@@ -10,9 +10,9 @@ from __future__ import annotations
 import ipaddress
 from shlex import quote
 
-from checks._common import lines, no_instance
+from checks._common import lines, no_instance, only_on
 from checks._registry import check
-from grader.facts import Facts
+from grader.facts import OVN, Facts
 from grader.facts.namespace import record_problem
 from grader.facts.ovn import TABLES, Acl, Northbound, Port, PortGroup, Router
 from grader.outcome import CannotGrade, Outcome, failed, passed
@@ -24,7 +24,9 @@ NBCTL = "sudo ovn-nbctl"
 
 def northbound(facts: Facts, *needs: str) -> Northbound:
     """The northbound database, once the tables the check reads (NEEDS: names of
-    grader.facts.ovn.TABLES) were read: CannotGrade otherwise, since an unread table is empty."""
+    grader.facts.ovn.TABLES) were read: CannotGrade otherwise, since an unread table is empty,
+    and on another Neutron backend."""
+    only_on(facts, OVN)
     nb = facts.northbound
     if nb is None:
         why = record_problem(facts.snapshot.root("ovn_nb_show"))
@@ -254,6 +256,8 @@ def ovn_snat(facts: Facts) -> Outcome:
 
 
 def _metadata_ns(facts: Facts) -> str | None:
+    """The instance's ovnmeta- namespace (CannotGrade on another Neutron backend)."""
+    only_on(facts, OVN)
     names = [n for n in facts.namespace_names if n.startswith("ovnmeta-")]
     fixed = facts.instance.fixed_ips if facts.instance else ()
     for name in names:

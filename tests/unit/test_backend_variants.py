@@ -8,7 +8,7 @@ import random
 from pathlib import Path
 
 import pytest
-from grading import edited, grade, unreadable
+from grading import edited, facts_of, grade, unreadable
 from grading_fakes import FAKE_EXERCISES, StandInFacts, write_exercises
 
 from checks import CHECKS
@@ -187,3 +187,25 @@ def test_unread_flows_or_ofports_are_errors_not_fails(record: str, how: str) -> 
     ovsfw = {i: r.status for i, r in results.items() if i.startswith("ovsfw.")}
     assert ovsfw and set(ovsfw.values()) == {"error"}
     assert ("refused" if how == "failed" else "not gathered") in results["ovsfw.sg-ssh"].evidence
+
+
+@pytest.mark.parametrize(
+    ("host", "only", "backend"),
+    [
+        ("complete", "ovn", backends.HYBRID),
+        ("native-firewall", "ovn", backends.NATIVE),
+        ("complete", "ovsfw", backends.HYBRID),
+        ("ovn", "ovsfw", backends.OVN),
+        ("ovn", "sg", backends.OVN),
+        ("native-firewall", "sg", backends.NATIVE),
+    ],
+)
+def test_another_backends_checks_say_so_briefly_when_named(host: str, only: str, backend: str):
+    facts = facts_of(host)
+    results = grade(facts, only)
+    assert results and {r.status for r in results.values()} == {"error"}
+    reason = f"cannot apply to this host's backend ({backend}), only to "
+    for result in results.values():
+        assert reason in result.evidence, result.evidence
+        assert len(result.evidence) < 250  # the report's header explains the backend, once
+        assert not facts.backend_problem or facts.backend_problem not in result.evidence
