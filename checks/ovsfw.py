@@ -10,11 +10,11 @@ from __future__ import annotations
 from checks._common import lines, no_instance, only_on
 from checks._registry import check
 from grader.facts import NATIVE, Facts
+from grader.facts.openflow import INGRESS, port_flows
 from grader.outcome import CannotGrade, Outcome, failed, passed
 from grader.parsers.ovs import Flow
 
 SEE = "sudo ovs-ofctl dump-flows br-int table=82"
-INGRESS = (81, 82)
 PROTOCOLS = {"tcp": ("tcp", "tcp6"), "udp": ("udp", "udp6"), "icmp": ("icmp",)}
 
 
@@ -31,18 +31,6 @@ def _ofport(facts: Facts) -> tuple[str, int] | Outcome:
         shown = ", ".join(facts.ofports) or "(nothing)"
         return failed(f"{instance.tap} is not a port of br-int (ports: {shown})", expected, SEE)
     return instance.tap, facts.ofports[instance.tap]
-
-
-def _reg5(flow: Flow) -> int | None:
-    value = flow.get("reg5")
-    try:
-        return int(value, 0) if value else None
-    except ValueError:
-        return None
-
-
-def port_flows(facts: Facts, ofport: int, tables: tuple[int, ...] = INGRESS) -> list[Flow]:
-    return [f for f in facts.flows if f.table in tables and _reg5(f) == ofport]
 
 
 def _accepts(flow: Flow) -> bool:
@@ -86,7 +74,7 @@ def ovsfw_port_flows(facts: Facts) -> Outcome:
         return found
     tap, ofport = found
     expected = f"flows in tables 81 and 82 matching reg5={hex(ofport)} ({tap})"
-    flows = port_flows(facts, ofport)
+    flows = port_flows(facts.flows, ofport)
     tables = {f.table for f in flows}
     if not set(INGRESS) <= tables:
         return failed(
@@ -109,7 +97,7 @@ def ovsfw_sg_rule(facts: Facts, *, protocol: str, port: int | None = None) -> Ou
     expected = (
         f"table=82 ... ct_state=+new-est,{what},reg5={hex(ofport)} actions=...output:{ofport}"
     )
-    flows = port_flows(facts, ofport, (82,))
+    flows = port_flows(facts.flows, ofport, (82,))
     allowing = [f for f in flows if _allows(f, protocol.lower(), port)]
     if allowing:
         return passed(lines(f.line for f in allowing), SEE, expected)
@@ -129,7 +117,7 @@ def ovsfw_stateful(facts: Facts) -> Outcome:
         return found
     _, ofport = found
     expected = "ct_state=+inv+trk -> drop (table 93); ct_state=+est-rel-rpl -> output"
-    flows = port_flows(facts, ofport)
+    flows = port_flows(facts.flows, ofport)
     invalid = [f for f in flows if "+inv" in (f.get("ct_state") or "") and not _accepts(f)]
     established = [f for f in flows if "+est" in (f.get("ct_state") or "") and _accepts(f)]
     missing = [n for n, got in (("INVALID drop", invalid), ("ESTABLISHED", established)) if not got]

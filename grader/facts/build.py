@@ -14,7 +14,8 @@ from grader.facts.backend import recognise
 from grader.facts.dhcp import build_dhcp, find_dnsmasq
 from grader.facts.instances import find_instances
 from grader.facts.model import Dhcp, Facts, Instance, Router
-from grader.facts.namespace import namespace_view, record_problem
+from grader.facts.namespace import NamespaceView, namespace_view, record_problem
+from grader.facts.openflow import flow_fixed_ips
 from grader.facts.ovn import Northbound, build_northbound
 from grader.facts.router import build_router
 from grader.parsers.ip_addr import Address
@@ -47,7 +48,10 @@ def build_facts(snapshot: Snapshot) -> Facts:
     instances, facts.stale_ports = find_instances(facts.root, facts.namespace_names)
     routers = [build_router(v) for n, v in facts.namespaces.items() if n.startswith("qrouter-")]
     facts.routers = routers
+    instances = [_with_flows(instance, facts) for instance in instances]
     instances = [_with_floating(instance, routers) for instance in instances]
+    if facts.backend == NATIVE and len(instances) == 1 and not instances[0].fixed_ips:
+        instances = [_with_lone_dnat(instances[0], routers)]
     instances = [_with_northbound(instance, facts.northbound) for instance in instances]
     facts.instance, facts.other_instances = _graded(instances)
     facts.router = _pick_router(routers, facts.instance)
@@ -110,6 +114,30 @@ def _pid_netns(snapshot: Snapshot) -> dict[int, str]:
             names = parse_identify(record.out)
             found.setdefault(int(record.arg), names[0] if names else "")
     return found
+
+
+def _with_flows(instance: Instance, facts: Facts) -> Instance:
+    """INSTANCE with its fixed IPs from the native firewall's anti-spoofing flows (table 71),
+    where the hybrid's iptables chains gave none."""
+    ofport = facts.ofports.get(instance.tap or "")
+    if instance.fixed_ips or ofport is None:
+        return instance
+    return replace(instance, fixed_ips=flow_fixed_ips(facts.flows, ofport))
+
+
+def _with_lone_dnat(instance: Instance, routers: list[Router]) -> Instance:
+    """The only instance of a host whose flows do not name its address: the fixed IP of the
+    DNAT (reached from PREROUTING/OUTPUT) of a floating IP on qg-, when there is exactly one."""
+    pairs = {
+        (nat.floating, nat.fixed)
+        for router in routers
+        for nat in router.dnat
+        if nat.floating in {a.address for a in router.floating}
+    }
+    if len(pairs) != 1:
+        return instance
+    ((floating, fixed),) = pairs
+    return replace(instance, fixed_ips=(fixed,), floating_ip=floating)
 
 
 def _with_floating(instance: Instance, routers: list[Router]) -> Instance:
@@ -209,9 +237,12 @@ def _discovered(facts: Facts) -> dict[str, str]:
         found["router"] = facts.router.ns
     if facts.dhcp:
         found["network"] = facts.dhcp.ns
-    found["rules source"] = facts.root.rules_tool or f"none ({facts.root.rules_error})"
-    if facts.root.rules_note:
-        found["rules note"] = facts.root.rules_note
+    rules = _rules_view(facts)
+    if rules is not None:
+        where = " (the router's NAT)" if rules is not facts.root else ""
+        found["rules source"] = (rules.rules_tool or f"none ({rules.rules_error})") + where
+        if rules.rules_note:
+            found["rules note"] = rules.rules_note
     if facts.other_instances:
         found["other instances"] = ", ".join(i.tap or i.port for i in facts.other_instances)
     if len(facts.routers) > 1:
@@ -219,3 +250,13 @@ def _discovered(facts: Facts) -> dict[str, str]:
     if facts.problems:
         found["gather problems"] = "; ".join(facts.problems)
     return found
+
+
+def _rules_view(facts: Facts) -> NamespaceView | None:
+    """Where the graded iptables rules are: the root namespace (security groups), with the
+    native firewall the router's namespace (NAT only), with ML2/OVN nowhere."""
+    if facts.backend == OVN:
+        return None
+    if facts.backend == NATIVE:
+        return facts.router.view if facts.router else None
+    return facts.root

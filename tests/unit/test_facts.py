@@ -121,3 +121,26 @@ def test_a_dnat_only_in_a_stray_chain_is_no_floating_ip_pair():
     assert len([n for n in facts.router.nat_anywhere if n.kind == "DNAT"]) == 2
     pair = load_all()["nat_pair"](facts)
     assert pair.status == "fail" and "-A stray -d 172.24.4.229/32" in pair.evidence
+
+
+def no_anti_spoofing_flows(record: dict) -> None:
+    """An edit for `edited`: br-int's flows without table 71 (the ports' source addresses)."""
+    if record["key"] == "ovs_flows_br_int":
+        kept = [line for line in record["out"].splitlines() if "table=71," not in line]
+        record["out"] = "\n".join(kept) + "\n"
+
+
+def test_native_firewall_and_ovn_headers_agree_with_the_checks():
+    for facts in (facts_of("native-firewall"), edited("native-firewall", no_anti_spoofing_flows)):
+        assert facts.backend == NATIVE
+        assert facts.instance.fixed_ips == ("10.0.0.12",)  # table 71 flows, else the lone DNAT
+        assert facts.discovered["fixed IP"] == "10.0.0.12"
+        assert facts.discovered["floating IP"] == "172.24.4.229"
+        assert facts.discovered["rules source"].endswith("(the router's NAT)")
+        assert statuses(facts, only="nat")["nat.pair"] == "pass"
+    ovn = facts_of("ovn")
+    assert (ovn.discovered["fixed IP"], ovn.discovered["floating IP"]) == (
+        "10.0.0.12",
+        "172.24.4.229",
+    )
+    assert "rules source" not in ovn.discovered and "rules note" not in ovn.discovered
