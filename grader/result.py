@@ -66,6 +66,17 @@ class ExerciseResult:
 
 
 @dataclass(frozen=True)
+class SnapshotSource:
+    """Where a result graded from a saved snapshot (`check --snapshot FILE`) comes from."""
+
+    file: str
+    collected_at: str | None = None  # as `labgrade collect` recorded it; None: not recorded
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "collected_at": self.collected_at}
+
+
+@dataclass(frozen=True)
 class HostResult:
     target: str
     status: HostStatus = "graded"
@@ -78,6 +89,7 @@ class HostResult:
     remote_commands: int = 0
     exercises: tuple[ExerciseResult, ...] = ()
     duration: float = 0.0  # seconds, connect + gather + grade
+    snapshot: SnapshotSource | None = None  # graded from this saved snapshot, not live
 
     def checks(self) -> list[CheckResult]:
         return [check for exercise in self.exercises for check in exercise.checks]
@@ -118,6 +130,7 @@ class HostResult:
             "format": JSON_FORMAT,
             "labgrade_version": __version__,
             "target": self.target,
+            "snapshot": self.snapshot.to_dict() if self.snapshot else None,
             "status": self.status,
             "error": self.error,
             "backend": self.backend,

@@ -6,7 +6,7 @@ import argparse
 import math
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from grader.commands.hosts import resolved_target
 from grader.commands.options import (
@@ -27,7 +27,7 @@ from grader.grading import grade_snapshot, grade_target
 from grader.model import Exercises, load_exercises
 from grader.report import render_json, render_junit, render_text
 from grader.report.text import use_color
-from grader.result import HostResult
+from grader.result import HostResult, SnapshotSource
 from grader.snapshot import MAX_SNAPSHOT_BYTES, Snapshot
 from grader.yamlfile import read_bounded
 
@@ -88,7 +88,10 @@ def grade_snapshot_file(path: str, exercises: Exercises, only: list[str] | None)
     started = time.monotonic()
     snapshot = Snapshot.from_json(read_bounded(path, MAX_SNAPSHOT_BYTES), source=path)
     target = str(snapshot.meta.get("target") or path)
-    return grade_snapshot(snapshot, exercises, only, target, started=started)
+    result = grade_snapshot(snapshot, exercises, only, target, started=started)
+    collected_at = snapshot.meta.get("collected_at")
+    source = SnapshotSource(path, None if collected_at is None else str(collected_at))
+    return replace(result, snapshot=source)
 
 
 def grade_host(args: argparse.Namespace, exercises: Exercises) -> HostResult:

@@ -66,8 +66,20 @@ def _check_lines(check: CheckResult, paint: _Painter) -> list[str]:
     return lines
 
 
+def _snapshot(result: HostResult) -> str | None:
+    """ "the snapshot FILE (collected TIME)" when RESULT was graded from one, else None."""
+    if result.snapshot is None:
+        return None
+    when = result.snapshot.collected_at
+    collected = f"collected {escape_unsafe(when)}" if when else "collected_at not recorded"
+    return f"the snapshot {escape_unsafe(result.snapshot.file)} ({collected})"
+
+
 def _header(result: HostResult, paint: _Painter) -> list[str]:
-    lines = [paint("bold", f"labgrade: {escape_unsafe(result.target) or 'local host'}")]
+    graded = escape_unsafe(result.target) or "local host"
+    if snapshot := _snapshot(result):
+        graded += f", graded from {snapshot}"
+    lines = [paint("bold", f"labgrade: {graded}")]
     if result.backend:
         lines.append(f"backend: {escape_unsafe(result.backend)}")
     if result.backend_problem:
@@ -87,6 +99,8 @@ def render_text(result: HostResult, color: bool = False) -> str:
     paint = _Painter(color)
     if result.status == "error":
         target = escape_unsafe(result.target) or "the local host"
+        if snapshot := _snapshot(result):
+            target = f"{snapshot} of {target}"
         reason = escape_unsafe(result.error or "unknown error")
         return paint("error", f"labgrade: cannot grade {target}: {reason}") + "\n"
     lines = _header(result, paint)

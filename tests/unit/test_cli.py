@@ -14,6 +14,7 @@ from grading_fakes import EMPTY_SNAPSHOT, outcome_exercises, write_exercises
 
 from grader.cli import main
 from grader.errors import EXIT_BROKEN_PIPE, EXIT_HOST, EXIT_NOT_PASSING, EXIT_OK, EXIT_USAGE
+from grader.snapshot import Snapshot
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -217,6 +218,29 @@ def test_a_bad_min_score_is_a_usage_error(value: str, capsys) -> None:
         main(["check", "--snapshot", str(SNAPSHOTS / "complete.json"), "--min-score", value])
     assert raised.value.code == EXIT_USAGE
     assert "N% (percent of the maximum" in capsys.readouterr().err
+
+
+def test_a_snapshot_is_reported_as_one(tmp_path: Path, capsys) -> None:
+    """Graded from a snapshot, the report says so: its file, its target and when it was
+    collected, not only the target as a live grade would (text header and JSON)."""
+    collected = Snapshot.from_json((SNAPSHOTS / "no-ssh-rule.json").read_bytes()).with_meta(
+        target="ssh://bob", collected_at="2026-11-26T05:00:00Z\x1b[2J"
+    )
+    path = tmp_path / "bob.json"
+    path.write_text(collected.to_json(), encoding="utf-8")
+    assert main(["check", "--snapshot", str(path), "--only", "sg"]) == EXIT_NOT_PASSING
+    header = capsys.readouterr().out.splitlines()[0]
+    assert header == (
+        f"labgrade: ssh://bob, graded from the snapshot {path} "
+        "(collected 2026-11-26T05:00:00Z\\x1b[2J)"
+    )
+    main(["check", "--snapshot", str(path), "--only", "sg", "--format", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["target"] == "ssh://bob"
+    assert doc["snapshot"] == {"file": str(path), "collected_at": "2026-11-26T05:00:00Z\x1b[2J"}
+    assert main(["check", "--snapshot", str(SNAPSHOTS / "fresh.json"), "--only", "sg"]) == 1
+    header = capsys.readouterr().out.splitlines()[0]
+    assert header.endswith("fresh.json (collected_at not recorded)")
 
 
 def test_a_reader_that_goes_away_ends_labgrade_quietly_with_141() -> None:

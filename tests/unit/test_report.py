@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import junitparser
@@ -13,12 +14,11 @@ from grading_fakes import StandInFacts, write_exercises
 
 from checks import CHECKS
 from grader import backends
+from grader.cli import main
 from grader.engine import grade
-from grader.grading import grade_snapshot
 from grader.model import load_exercises
 from grader.report import render_json, render_junit, render_text
-from grader.result import CheckResult, ExerciseResult, HostResult, host_error
-from grader.snapshot import Snapshot
+from grader.result import CheckResult, ExerciseResult, HostResult, SnapshotSource, host_error
 
 FAKES = {name: fn for name, fn in CHECKS.items() if name.startswith("fake_")}
 
@@ -172,6 +172,11 @@ def test_text_backend_problem_and_host_error() -> None:
     assert "! Use ML2/OVS." in render_text(problem)
     down = render_text(host_error("ssh://lab-2", "lab-2 is unreachable: connection refused"))
     assert down == "labgrade: cannot grade ssh://lab-2: lab-2 is unreachable: connection refused\n"
+    unreadable = replace(host_error("ssh://bob", "cannot read"), snapshot=SnapshotSource("b.json"))
+    assert render_text(unreadable) == (
+        "labgrade: cannot grade the snapshot b.json (collected_at not recorded) of ssh://bob: "
+        "cannot read\n"
+    )
 
 
 def test_use_color_honours_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -187,15 +192,17 @@ def test_use_color_honours_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not use_color(Tty())
 
 
-def test_the_documented_example_is_a_real_report() -> None:
+def test_the_documented_example_is_a_real_report(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = Path(__file__).resolve().parents[2]
     doc = (root / "docs" / "json-schema.md").read_text(encoding="utf-8")
     example = json.loads(doc.split("```json\n", 1)[1].split("```", 1)[0])
-    path = root / "tests" / "data" / "snapshots" / "no-ssh-rule.json"
-    snapshot = Snapshot.from_json(path.read_bytes(), source=str(path))
-    real = json.loads(
-        render_json(grade_snapshot(snapshot, load_exercises(), ["sg.ssh"], "recorded"))
-    )
+    monkeypatch.chdir(root)  # the command the example names, as written there
+    command = "check --snapshot tests/data/snapshots/no-ssh-rule.json --only sg.ssh --format json"
+    assert f"`labgrade {command}`" in " ".join(doc.split())
+    main(command.split())
+    real = json.loads(capsys.readouterr().out)
     varies = ("duration", "labgrade_version")
     assert {k: v for k, v in example.items() if k not in varies} == {
         k: v for k, v in real.items() if k not in varies
