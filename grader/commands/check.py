@@ -8,6 +8,7 @@ import sys
 import time
 from dataclasses import dataclass, replace
 
+from grader import backends
 from grader.commands.hosts import resolved_target
 from grader.commands.options import (
     add_command,
@@ -26,6 +27,7 @@ from grader.errors import (
 from grader.grading import grade_snapshot, grade_target
 from grader.model import Exercises, load_exercises
 from grader.report import render_json, render_junit, render_text
+from grader.report.safetext import number
 from grader.report.text import use_color
 from grader.result import HostResult, SnapshotSource
 from grader.snapshot import MAX_SNAPSHOT_BYTES, Snapshot
@@ -79,7 +81,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=parse_min_score,
         metavar="N|N%",
         help="exit 0 when the score reaches N points, or N%% of the maximum score (80%% of 100"
-        " points is 80), even if some checks do not pass",
+        " points is 80), even if some checks do not pass; N over the maximum is refused",
     )
     parser.set_defaults(handler=run)
 
@@ -125,6 +127,24 @@ def parse_min_score(text: str) -> MinScore:
     return MinScore(value, percent)
 
 
+def check_reachable(
+    min_score: MinScore | None, exercises: Exercises, only: list[str] | None
+) -> None:
+    """A usage error when MIN_SCORE is more points than the selected checks are worth on any
+    backend: the run could never pass. (A percentage over 100 is refused when parsed.)"""
+    if min_score is None or min_score.percent:
+        return
+    most = max(
+        sum(e.max_points for e in exercises.select(only, backend=backend).exercises)
+        for backend in backends.KNOWN
+    )
+    if min_score.value > most:
+        raise LabgradeError(
+            f"--min-score {number(min_score.value)} is more than the maximum score, "
+            f"{number(most)} (the points of the selected checks): the run could never pass"
+        )
+
+
 def exit_code(result: HostResult, min_score: MinScore | None) -> int:
     """0 passing, 1 not passing, 3 not gradable: unreachable, or only `error` checks."""
     if not result.has_grade:
@@ -138,6 +158,7 @@ def run(args: argparse.Namespace) -> int:
     args.only = split_only(args.only)
     exercises = load_exercises(args.exercises)
     exercises.select(args.only)  # an unknown --only id is a usage error
+    check_reachable(args.min_score, exercises, args.only)
     if args.snapshot:
         if args.target or args.lab:
             raise LabgradeError("give a TARGET or --snapshot FILE, not both")

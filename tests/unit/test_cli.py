@@ -220,6 +220,26 @@ def test_a_bad_min_score_is_a_usage_error(value: str, capsys) -> None:
     assert "N% (percent of the maximum" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("extra", "maximum"),
+    [(("--min-score", "150"), 100), (("--min-score", "31", "--only", "sg"), 30)],
+)
+def test_a_min_score_above_the_maximum_is_a_usage_error(extra, maximum: int, capsys) -> None:
+    """No score could reach it: refused before grading, naming the maximum score."""
+    assert main(["check", "--snapshot", str(SNAPSHOTS / "complete.json"), *extra]) == EXIT_USAGE
+    out, err = capsys.readouterr()
+    assert out == "" and f"is more than the maximum score, {maximum} (" in err
+    with pytest.raises(SystemExit) as raised:  # a percentage: already when parsed
+        main(["check", "--snapshot", str(SNAPSHOTS / "complete.json"), "--min-score", "120%"])
+    assert (
+        raised.value.code == EXIT_USAGE
+        and "percent of the maximum, 0-100" in capsys.readouterr().err
+    )
+    assert (
+        main(["check", "--snapshot", str(SNAPSHOTS / "complete.json"), "--min-score", "100"]) == 0
+    )
+
+
 def test_a_snapshot_is_reported_as_one(tmp_path: Path, capsys) -> None:
     """Graded from a snapshot, the report says so: its file, its target and when it was
     collected, not only the target as a live grade would (text header and JSON)."""
