@@ -96,7 +96,7 @@ class _Worker:
             snapshot = None
         snapshot_json = None
         if snapshot is not None:
-            snapshot_json = snapshot.with_meta(target=student.target).to_json()
+            snapshot_json = snapshot.to_json()
         self.classdir.write_student(student.id, render_json(result), snapshot_json)
         return result
 

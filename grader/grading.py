@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from grader.connect import ConnectOptions, host_name, redact, run_on_host
@@ -25,9 +26,14 @@ from grader.snapshot import Snapshot
 def gather_snapshot(
     spec: str, extra_commands: Sequence[str], options: ConnectOptions
 ) -> tuple[Snapshot, int]:
-    """Gather SPEC in one remote command: (snapshot, number of remote commands run)."""
+    """Gather SPEC in one remote command: (snapshot, number of remote commands run).
+
+    The snapshot is stamped with the target (without any password) and the time of gathering,
+    so a saved one (`collect`, a batch's students/<id>.snapshot.json) says where and when."""
     stdout, remote_commands = run_on_host(spec, gather_command(list(extra_commands)), options)
-    return parse_gather_output(stdout, target=host_name(spec)), remote_commands
+    snapshot = parse_gather_output(stdout, target=host_name(spec))
+    collected_at = datetime.now(UTC).isoformat(timespec="seconds")
+    return snapshot.with_meta(target=redact(spec), collected_at=collected_at), remote_commands
 
 
 def build_facts(snapshot: Snapshot) -> Any:

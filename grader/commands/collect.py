@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
 
 from grader.commands.hosts import resolved_target
 from grader.commands.options import (
@@ -45,8 +44,6 @@ def run(args: argparse.Namespace) -> int:
     exercises = load_exercises(args.exercises)
     with resolved_target(args) as (spec, options):
         snapshot, _ = gather_snapshot(spec, extra_commands(exercises.checks()), options)
-    collected_at = datetime.now(UTC).isoformat(timespec="seconds")
-    snapshot = snapshot.with_meta(target=redact(spec), collected_at=collected_at)
     write_output(args.output, snapshot.to_json())
     if args.output != "-":
         print(f"labgrade: saved the snapshot of {redact(spec)} to {args.output}", file=sys.stderr)
