@@ -23,16 +23,31 @@ case $CAP in '' | *[!0-9]*) CAP=4194304 ;; esac
 case $TOTAL_CAP in '' | *[!0-9]*) TOTAL_CAP=33554432 ;; esac
 NS_RE='^(qrouter|qdhcp|ovnmeta|fip|snat)-[A-Za-z0-9_.-]+$'
 NAME_RE='^[A-Za-z0-9_][A-Za-z0-9_.-]*$'
+COMMAND_TIMEOUT=${LABGRADE_COMMAND_TIMEOUT:-30} # seconds each command may run
+case $COMMAND_TIMEOUT in '' | *[!0-9]* | 0) COMMAND_TIMEOUT=30 ;; esac
 TIMEOUT=""
-if command -v timeout >/dev/null 2>&1; then TIMEOUT="timeout 30"; fi
+if command -v timeout >/dev/null 2>&1; then TIMEOUT="timeout $COMMAND_TIMEOUT"; fi
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/labgrade.XXXXXX") || {
     printf '{"format": "labgrade-snapshot/1", "gatherer": "gather.sh/%s", ' "$GATHER_VERSION"
     printf '"error": "cannot create a temporary directory", "records": []}\n'
     exit 0
 }
+child=""       # pid of the command running now (with timeout: the leader of its own group)
+timed_out=false # the last command was stopped by timeout
+
+# On TERM/HUP/INT (e.g. the outer `timeout` of labgrade's remote command) stop the running
+# command and its children at once: `timeout` puts them in a process group of their own, which
+# a signal to this script's group does not reach. Commands run in the background and are
+# waited for, so that this trap runs as soon as the signal comes, not after the command ends.
+stop() {
+    if [ -n "$child" ]; then
+        kill -s TERM -- "-$child" 2>/dev/null || kill -s TERM "$child" 2>/dev/null
+    fi
+    exit 1
+}
 trap 'rm -rf "$TMP"' EXIT
-trap 'exit 1' HUP INT TERM
+trap stop HUP INT TERM
 total=0
 first=1
 
@@ -95,6 +110,8 @@ emit() {
         json_escape_file "$TMP/cmd"
         printf '", '
     fi
+    if [ "$timed_out" = true ]; then printf '"timed_out": true, '; fi
+    timed_out=false
     printf '"rc": %s, "truncated": %s, "out": "' "$4" "$truncated"
     json_escape_file "$5"
     printf '", "err": "'
@@ -102,16 +119,34 @@ emit() {
     printf '"}'
 }
 
+# launch COMMAND... : runs COMMAND under $TIMEOUT in the background and waits for it; sets rc,
+# and timed_out when timeout stopped it (exit 124 once the limit has passed: not a command's
+# own exit code 124).
+launch() {
+    started=$(date +%s 2>/dev/null)
+    $TIMEOUT "$@" >"$TMP/out" 2>"$TMP/err" </dev/null &
+    child=$!
+    wait "$child"
+    rc=$?
+    child=""
+    if [ -n "$TIMEOUT" ] && [ "$rc" = 124 ]; then
+        ended=$(date +%s 2>/dev/null)
+        case $started:$ended in
+        [0-9]*:[0-9]*) [ $((ended - started)) -lt "$COMMAND_TIMEOUT" ] || timed_out=true ;;
+        *) timed_out=true ;; # no clock: trust the exit code
+        esac
+    fi
+}
+
 # run KEY NS ARG COMMAND... : runs COMMAND (in namespace NS when set), records its output.
 run() {
     key=$1 ns=$2 arg=$3
     shift 3
     if [ -n "$ns" ]; then
-        $TIMEOUT ip netns exec "$ns" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
+        launch ip netns exec "$ns" "$@"
     else
-        $TIMEOUT "$@" >"$TMP/out" 2>"$TMP/err" </dev/null
+        launch "$@"
     fi
-    rc=$?
     emit "$key" "$ns" "$arg" "$rc" "$TMP/out" "$TMP/err" ""
 }
 
@@ -147,8 +182,12 @@ host_name() {
     hostname 2>/dev/null || cat /proc/sys/kernel/hostname
 }
 
-printf '{"format": "labgrade-snapshot/1", "gatherer": "gather.sh/%s", "records": [\n' \
-    "$GATHER_VERSION"
+printf '{"format": "labgrade-snapshot/1", "gatherer": "gather.sh/%s", ' "$GATHER_VERSION"
+if [ -n "$TIMEOUT" ]; then
+    printf '"command_timeout": %s, "records": [\n' "$COMMAND_TIMEOUT"
+else
+    printf '"command_timeout": null, "records": [\n'
+fi
 
 # --- root namespace -------------------------------------------------------------------------
 runf hostname "" "" host_name
@@ -237,8 +276,7 @@ done <"$TMP/pids"
 
 # --- extra commands declared in exercises.yaml (trusted author input) ----------------------
 for command in "$@"; do
-    $TIMEOUT sh -c "$command" >"$TMP/out" 2>"$TMP/err" </dev/null
-    rc=$?
+    launch sh -c "$command"
     emit extra "" "" "$rc" "$TMP/out" "$TMP/err" "$command"
 done
 

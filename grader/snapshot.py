@@ -20,7 +20,15 @@ from grader.errors import InputFileError
 
 FORMAT = "labgrade-snapshot/1"
 MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024
-_META_KEYS = ("gatherer", "target", "collected_at", "total_bytes", "complete", "error")
+_META_KEYS = (
+    "gatherer",
+    "command_timeout",
+    "target",
+    "collected_at",
+    "total_bytes",
+    "complete",
+    "error",
+)
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,7 @@ class Record:
     err: str = ""
     truncated: bool = False
     command: str | None = None  # the shell text, for extra commands only
+    timed_out: bool = False  # stopped by the gather's per-command timeout (rc 124)
 
     @property
     def ok(self) -> bool:
@@ -44,6 +53,8 @@ class Record:
         data: dict[str, Any] = {"key": self.key, "ns": self.ns, "arg": self.arg}
         if self.command is not None:
             data["command"] = self.command
+        if self.timed_out:
+            data["timed_out"] = True
         data.update(rc=self.rc, truncated=self.truncated, out=self.out, err=self.err)
         return data
 
@@ -174,5 +185,6 @@ def _record(item: Any, index: int, source: str) -> Record:
         out=out,
         err=err,
         truncated=bool(item.get("truncated", False)),
+        timed_out=item.get("timed_out") is True,
         **strings,
     )

@@ -105,6 +105,11 @@ class Facts:
         record = self.snapshot.extra(command)
         if record is None:
             raise CannotGrade(f"the command was not run during the gather: {command}")
+        if record.timed_out:
+            limit = self.snapshot.meta.get("command_timeout") or 30
+            raise CannotGrade(
+                f"timed out after {limit} s (the gather's limit on each command): {command}"
+            )
         return record.rc, record.out
 
     def namespace(self, name: str) -> NamespaceView | None:

@@ -133,6 +133,8 @@ def record_problem(found: Record | None) -> str:
     code and first line of output."""
     if found is None:
         return "not gathered"
+    if found.timed_out:
+        return "timed out (stopped by the gather's limit on each command)"
     text = (found.err or found.out).strip().splitlines()
     detail = text[0][:200] if text else "no output"
     if found.rc == 127:

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,47 @@ exec sh "$0"
     }
     assert "127.0.0.1/8" in snap.ns("qdhcp-ok.1_2", "addr").out
     assert snap.root("netns_pids", "qdhcp-ok.1_2").rc == 0
+
+
+def _running(pid: int) -> bool:
+    """PID is a live process (a zombie waiting for its parent counts as ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_a_command_cut_off_by_its_timeout_is_recorded_as_timed_out():
+    env = {**os.environ, "LABGRADE_COMMAND_TIMEOUT": "1"}
+    doc = run("sleep 10", "exit 124", env=env)
+    assert doc["command_timeout"] == 1
+    slow, own = [r for r in doc["records"] if r["key"] == "extra"]
+    assert (slow["rc"], slow.get("timed_out")) == (124, True)
+    assert "timed_out" not in own  # its own exit code 124, within the limit
+    snap = parse_gather_output(json.dumps(doc).encode(), "local")
+    assert snap.extra("sleep 10").timed_out and not snap.extra("exit 124").timed_out
+    assert snap.meta["command_timeout"] == 1
+
+
+def test_the_outer_timeout_stops_the_running_command_at_once(tmp_path: Path):
+    """labgrade's remote command is `timeout -k 5 S sh -c <gather>`: when it fires, the command
+    the gather is running (under its own `timeout 30`, in a process group of its own) ends
+    with it, instead of running on for up to 30 s on the student's host."""
+    pid_file = tmp_path / "pid"
+    slow = f"echo $$ > {pid_file}; sleep 30 & echo $! >> {pid_file}; wait"
+    started = time.monotonic()
+    done = subprocess.run(
+        ["timeout", "2", "sh", str(SCRIPT), slow], capture_output=True, timeout=40
+    )
+    took = time.monotonic() - started
+    pids = [int(pid) for pid in pid_file.read_text().split()]  # the slow command did start
+    try:
+        time.sleep(0.3)
+        assert [pid for pid in pids if _running(pid)] == [], "the gather left them running"
+        assert done.returncode == 124 and took < 5, took
+        assert b'"complete": true' not in done.stdout
+    finally:
+        for pid in pids:
+            if _running(pid):
+                os.kill(pid, 9)

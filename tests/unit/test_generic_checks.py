@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import os
+import subprocess
+from pathlib import Path
+
 import pytest
 from grading import facts_of, snapshot
 
 from checks import load_all
 from grader.facts import build_facts
+from grader.gather import parse_gather_output
 from grader.outcome import CannotGrade
 from grader.snapshot import Record, Snapshot
 
@@ -30,6 +35,18 @@ def test_command_check_and_its_gather_hook():
         check(facts, command="uptime")
     with pytest.raises(CannotGrade, match="bad regular expression"):
         check(facts, command="cat /etc/hostname", pattern="(")
+
+
+def test_a_command_that_timed_out_is_an_error_whatever_exit_code_is_expected():
+    script = Path(__file__).resolve().parents[2] / "grader" / "gather.sh"
+    env = {**os.environ, "LABGRADE_COMMAND_TIMEOUT": "1"}
+    done = subprocess.run(
+        ["sh", str(script), "sleep 5"], capture_output=True, timeout=60, env=env, check=True
+    )
+    facts = build_facts(parse_gather_output(done.stdout, "local"))
+    for exit_code in (None, 0, 124):
+        with pytest.raises(CannotGrade, match=r"^timed out after 1 s .*: sleep 5$"):
+            CHECKS["command"](facts, command="sleep 5", exit_code=exit_code)
 
 
 def test_iptables_rule():
