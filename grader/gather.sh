@@ -173,8 +173,12 @@ run_if() {
 }
 
 # All processes but this script itself (its command line is the whole script with `sh -c`).
+# `ww`: whole command lines, never cut to $COLUMNS (dnsmasq's --interface= comes late).
 processes() {
-    { ps -eo pid,args 2>/dev/null || ps -o pid,args 2>/dev/null || ps ww; } |
+    {
+        ps -eww -o pid,args 2>/dev/null || ps -eo pid,args 2>/dev/null ||
+            ps -o pid,args 2>/dev/null || ps ww
+    } |
         awk -v me="$$" '$1 != me && index($0, "# labgrade gather script") == 0'
 }
 
