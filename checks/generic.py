@@ -101,26 +101,33 @@ def iptables_rule(
     if not views:
         return failed(f"no namespace matches /{namespace}/", expected, "sudo ip netns list")
     errors = []
+    looked: list[str] = []  # the rules of the chains CHAIN (and REACHABLE_FROM) selects
+    unreached: dict[str, None] = {}
     for view in views:
         if view.rules_tool is None:
             errors.append(f"{view.name or 'root'}: {view.rules_error}")
             continue
         allowed = view.rules.reachable(table, reachable_from) if reachable_from else None
+        where = f" (in {view.name})" if view.name else ""
         for found in view.rules.rules(table):
-            if not chain_re.fullmatch(found.chain) or (
-                allowed is not None and found.chain not in allowed
-            ):
+            if not chain_re.fullmatch(found.chain):
+                continue
+            if allowed is not None and found.chain not in allowed:
+                unreached.setdefault(found.chain + where, None)
                 continue
             if rule_re.search(found.line):
-                where = f" (in {view.name})" if view.name else ""
                 return passed(found.line + where, view.iptables(f"-t {table} -S"), expected)
+            looked.append(found.line + where)
     if errors and len(errors) == len(views):
         raise CannotGrade("could not read iptables rules: " + "; ".join(errors))
-    return failed(
-        f"no rule matches in {len(views)} namespace(s)",
-        expected,
-        views[0].iptables(f"-t {table} -S"),
+    evidence = (
+        f"no rule matches in {len(views)} namespace(s); rules of the chains matching /{chain}/"
     )
+    evidence += f" (reached from {reachable_from})" if reachable_from else ""
+    evidence += ":\n" + lines(looked, "(no rules in such chains)")
+    if unreached:
+        evidence += f"\n(not reached from {reachable_from}: " + ", ".join(unreached) + ")"
+    return failed(evidence, expected, views[0].iptables(f"-t {table} -S"))
 
 
 @check("namespace_exists")

@@ -65,6 +65,26 @@ def test_iptables_rule():
     assert check(facts, rule="x", namespace="nope-.*").status == "fail"
 
 
+def test_a_failing_iptables_rule_shows_the_rules_of_the_chains_it_looked_in():
+    check = CHECKS["iptables_rule"]
+    missing = check(facts_of("complete"), rule="--dport 80 ", chain="neutron-openvswi-i.*")
+    assert missing.status == "fail"
+    assert "rules of the chains matching /neutron-openvswi-i.*/:\n" in missing.evidence
+    assert "-A neutron-openvswi-ia1b2c3d4-e -p tcp -m tcp --dport 22 -j RETURN" in missing.evidence
+    assert "-A FORWARD" not in missing.evidence  # only the chains CHAIN names
+    many = check(facts_of("complete"), rule="nothing like this")
+    assert "\n... and " in many.evidence and many.evidence.count("\n-A ") == 12  # capped
+    stray = check(
+        facts_of("pasted-rule-in-stray-chain"),
+        rule="--dport 22 .*RETURN",
+        chain="neutron-openvswi-i.*",
+        reachable_from="FORWARD",
+    )
+    assert "(not reached from FORWARD: neutron-openvswi-ideadbeef-0)" in stray.evidence
+    routers = check(facts_of("complete"), table="nat", rule="x", namespace="qrouter-.*")
+    assert " (in qrouter-9e5f2802-2462-4f5c-a95b-c60b99744451)" in routers.evidence
+
+
 def test_namespace_exists():
     check = CHECKS["namespace_exists"]
     assert check(facts_of("complete"), pattern="qrouter-.*").status == "pass"
