@@ -2,7 +2,8 @@
 
 An exercise or check may declare `backends: [...]` (exercises.yaml): it is graded only on hosts
 running one of them. Hosts whose backend no check names (Linux bridge, unknown) are graded with
-the lab's own backend's checks, which then say why they cannot apply.
+the lab's own backend's checks: on Linux bridge those that cannot apply are `error` with the
+reason; on a host with no Neutron at all (unknown) what is missing is a plain `fail`.
 """
 
 from __future__ import annotations
