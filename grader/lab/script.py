@@ -286,11 +286,15 @@ def _sshd(name: str, authorized_key: str) -> list[str]:
             "PrintLastLog no",
             "MaxStartups 100:30:200",
             "AcceptEnv LANG LC_*",
+            # Logins keep temporary files in the host's own /run: a gather cut off by SIGKILL
+            # (a fault test, `lab down` mid-grade) then leaves nothing in the machine's /tmp.
+            f"SetEnv TMPDIR={RUN_DIR}/tmp",
             "Subsystem sftp /usr/lib/openssh/sftp-server",
             "",
         ]
     )
     return [
+        f"mkdir -p -m 1777 {RUN_DIR}/tmp",
         f"ssh-keygen -q -t ed25519 -N '' -C {q(name)} -f {HOST_KEY}",
         _heredoc(f"cat > {RUN_DIR}/authorized_keys", authorized_key),
         _heredoc(f"cat > {RUN_DIR}/sshd_config", config),

@@ -89,10 +89,13 @@ FAULTS = {
 def faulty(lab, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("faults")
     names = {f"lg-f-{fault}": "complete" for fault in ["ok", *FAULTS]}
+    machine_tmp = set(Path("/tmp").glob("labgrade.*"))
     with own_hosts(lab, names, tmp) as (hosts, ssh_config):
         for fault, script in FAULTS.items():
             on_host(hosts[f"lg-f-{fault}"], script)
         yield hosts, ssh_config, tmp
+    # Gathers killed mid-way (hung, sshd gone, hosts torn down) leave nothing in the machine's /tmp.
+    assert set(Path("/tmp").glob("labgrade.*")) <= machine_tmp
 
 
 def class_file(path: Path, students: dict[str, str]) -> Path:

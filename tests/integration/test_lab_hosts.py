@@ -65,6 +65,12 @@ def test_netns_list_shows_only_this_hosts_namespaces(lab):
         assert listed == {plan["qrouter_ns"], plan["qdhcp_ns"]}
 
 
+def test_logins_keep_temporary_files_in_the_hosts_own_run(lab):
+    tmpdir = out(lab, "complete", 'echo "$TMPDIR"; mktemp -d').split()
+    assert tmpdir[0] == "/run/lab/tmp" and tmpdir[1].startswith("/run/lab/tmp/")
+    assert not os.path.exists(tmpdir[1])  # the machine's /run is not the host's
+
+
 def test_processes_are_the_hosts_own(lab):
     text = out(lab, "complete", "ps -eo pid=,comm=,args=")
     lines = [line.split(None, 2) for line in text.splitlines()]
