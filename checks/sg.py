@@ -42,6 +42,19 @@ def _not_applied(facts: Facts, instance: Instance) -> str | None:
     return None
 
 
+def _wired_rules(facts: Facts, expected: str) -> Outcome | tuple[Instance, list[Rule], str]:
+    """(instance, its inbound chain's rules, see) when that chain applies to the instance's
+    tap; otherwise the fail that says why (no instance, or the chain is not wired)."""
+    instance = _instance(facts)
+    if instance is None:
+        return failed(no_instance(facts), expected)
+    see = instance_chain_see(facts, instance)
+    problem = _not_applied(facts, instance)
+    if problem:
+        return failed(problem, expected, see)
+    return instance, facts.root.rules.rules("filter", instance.chain_in), see
+
+
 def _effective(rules: list[Rule]) -> list[Rule]:
     """The rules a packet can reach: up to the first one that ends the chain for everything."""
     effective = []
@@ -74,20 +87,16 @@ def sg_chain(facts: Facts) -> Outcome:
 @check("sg_rule")
 def sg_rule(facts: Facts, *, protocol: str, port: int | None = None) -> Outcome:
     """A RETURN rule for PROTOCOL (and destination PORT) in the instance's wired inbound chain."""
-    instance = _instance(facts)
     what = f"{protocol}" + (f" port {port}" if port is not None else "")
     expected = (
         f"-A <inbound chain> -p {protocol}"
         + (f" -m {protocol} --dport {port}" if port is not None else "")
         + " -j RETURN"
     )
-    if instance is None:
-        return failed(no_instance(facts), expected)
-    see = instance_chain_see(facts, instance)
-    problem = _not_applied(facts, instance)
-    if problem:
-        return failed(problem, expected, see)
-    rules = facts.root.rules.rules("filter", instance.chain_in)
+    wired = _wired_rules(facts, expected)
+    if isinstance(wired, Outcome):
+        return wired
+    instance, rules, see = wired
     effective = _effective(rules)
     allowing = [rule for rule in effective if _allows(rule, protocol.lower(), port)]
     if allowing:
@@ -153,18 +162,14 @@ def _elsewhere(facts: Facts, instance: Instance, protocol: str, port: int | None
 @check("sg_stateful")
 def sg_stateful(facts: Facts) -> Outcome:
     """INVALID DROP, RELATED,ESTABLISHED RETURN and the jump to sg-fallback in the wired chain."""
-    instance = _instance(facts)
     expected = (
         "-m state --state INVALID -j DROP; -m state --state RELATED,ESTABLISHED -j RETURN; "
         "-j neutron-openvswi-sg-fallback (conntrack --ctstate accepted too)"
     )
-    if instance is None:
-        return failed(no_instance(facts), expected)
-    see = instance_chain_see(facts, instance)
-    problem = _not_applied(facts, instance)
-    if problem:
-        return failed(problem, expected, see)
-    rules = facts.root.rules.rules("filter", instance.chain_in)
+    wired = _wired_rules(facts, expected)
+    if isinstance(wired, Outcome):
+        return wired
+    instance, rules, see = wired
     invalid = [r for r in rules if r.target == "DROP" and r.states == {"INVALID"}]
     related = [r for r in rules if r.target in ALLOW and {"RELATED", "ESTABLISHED"} <= r.states]
     fallback = [r for r in rules if (r.target or "").endswith("-sg-fallback")]
