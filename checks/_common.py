@@ -68,7 +68,7 @@ def router_or_error(facts: Facts, needs: Iterable[str] = ()) -> Router | None:
 
 
 def no_router(expected: str = "a qrouter-<router id> namespace") -> Outcome:
-    return failed("no qrouter namespace", expected, "sudo ip netns list")
+    return failed("no qrouter namespace", expected=expected, see="sudo ip netns list")
 
 
 def lines(items: Iterable[str], empty: str = "(nothing)") -> str:

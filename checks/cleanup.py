@@ -31,8 +31,8 @@ def cleanup_instance(facts: Facts) -> Outcome:
             evidence += "devices left:\n" + lines(left) + "\n"
         if chains:
             evidence += "chains left: " + ", ".join(chains[:12])
-        return failed(evidence.strip(), expected, see)
-    return passed("no instance devices or per-port chains", see, expected)
+        return failed(evidence.strip(), expected=expected, see=see)
+    return passed("no instance devices or per-port chains", see=see, expected=expected)
 
 
 @check("cleanup_floating_ip")
@@ -54,5 +54,5 @@ def cleanup_floating_ip(facts: Facts) -> Outcome:
             f"{r.name}: {n.line}" for r in nb.routers for n in r.nat if n.type == "dnat_and_snat"
         ]
     if left:
-        return failed("left over:\n" + lines(left), expected, see)
-    return passed("no floating IP addresses or NAT rules left", see, expected)
+        return failed("left over:\n" + lines(left), expected=expected, see=see)
+    return passed("no floating IP addresses or NAT rules left", see=see, expected=expected)

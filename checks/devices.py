@@ -17,13 +17,13 @@ def instance_tap(facts: Facts) -> Outcome:
     instance = facts.instance
     expected = "a tap device named tap + 11 characters of the instance's port id"
     if instance is None or instance.tap is None:
-        return failed(no_instance(facts), expected, "ip a")
+        return failed(no_instance(facts), expected=expected, see="ip a")
     link = facts.root.link(instance.tap)
     evidence = link.line if link else instance.tap
     if facts.other_instances:
         others = ", ".join(i.tap or i.port for i in facts.other_instances)
         evidence += f"\n(graded: {instance.tap}; other instances: {others})"
-    return passed(evidence, f"ip link show {quote(instance.tap)}", expected)
+    return passed(evidence, see=f"ip link show {quote(instance.tap)}", expected=expected)
 
 
 @check("hybrid_plug")
@@ -35,7 +35,7 @@ def hybrid_plug(facts: Facts) -> Outcome:
         "tapX and qvbX with `master qbrX`; qvbX@qvoX; qvoX among `ovs-vsctl list-ports br-int`"
     )
     if instance is None or instance.tap is None:
-        return failed(no_instance(facts), expected, "ip a")
+        return failed(no_instance(facts), expected=expected, see="ip a")
     port = instance.tap[3:]
     names = {kind: f"{kind}{port}" for kind in ("qbr", "qvb", "qvo")}
     root = facts.root
@@ -58,8 +58,8 @@ def hybrid_plug(facts: Facts) -> Outcome:
     found = lines(link.line for link in (tap, qvb, qvo) if link is not None)
     see = f"ip -o link | grep -- {quote(port)}; sudo ovs-vsctl list-ports br-int"
     if problems:
-        return failed("; ".join(problems) + "\nfound:\n" + found, expected, see)
-    return passed(found + f"\nbr-int port: {names['qvo']}", see, expected)
+        return failed("; ".join(problems) + "\nfound:\n" + found, expected=expected, see=see)
+    return passed(found + f"\nbr-int port: {names['qvo']}", see=see, expected=expected)
 
 
 def _peers(qvb: Link, qvo: Link) -> bool:
@@ -79,8 +79,8 @@ def ovs_bridges(facts: Facts, *, bridges: list[str] | None = None) -> Outcome:
     evidence = "ovs-vsctl list-br: " + (", ".join(facts.ovs_bridges) or "(none)")
     expected = "bridges " + ", ".join(wanted)
     if missing:
-        return failed(f"{evidence}\nmissing: {', '.join(missing)}", expected, see)
-    return passed(evidence, see, expected)
+        return failed(f"{evidence}\nmissing: {', '.join(missing)}", expected=expected, see=see)
+    return passed(evidence, see=see, expected=expected)
 
 
 @check("ovs_ports")
@@ -123,8 +123,8 @@ def ovs_ports(facts: Facts) -> Outcome:
             problems.append(f"{port} is not on {' or '.join(bridges)}")
     listing = "br-int ports: " + (", ".join(br_int) or "(none)")
     if problems:
-        return failed("; ".join(problems) + "\n" + listing, expected, see)
-    return passed("; ".join(found) + "\n" + listing, see, expected)
+        return failed("; ".join(problems) + "\n" + listing, expected=expected, see=see)
+    return passed("; ".join(found) + "\n" + listing, see=see, expected=expected)
 
 
 @check("tap_on_br_int")
@@ -135,15 +135,19 @@ def tap_on_br_int(facts: Facts) -> Outcome:
     expected = "tapX among `ovs-vsctl list-ports br-int`, with no `master qbrX`"
     see = "sudo ovs-vsctl list-ports br-int"
     if instance is None or instance.tap is None:
-        return failed(no_instance(facts), expected, "ip a")
+        return failed(no_instance(facts), expected=expected, see="ip a")
     if facts.ovs_bridges is None:
         raise CannotGrade(f"could not list Open vSwitch ports: {facts.ovs_error}", see)
     link = facts.root.link(instance.tap)
     if instance.tap not in facts.ovs_ports("br-int"):
         ports = ", ".join(facts.ovs_ports("br-int")) or "(none)"
-        return failed(f"{instance.tap} is not a port of br-int (ports: {ports})", expected, see)
+        return failed(
+            f"{instance.tap} is not a port of br-int (ports: {ports})", expected=expected, see=see
+        )
     if link is not None and link.master and link.master.startswith("qbr"):
-        return failed(f"{link.line}\n(plugged into a Linux bridge)", expected, see)
+        return failed(f"{link.line}\n(plugged into a Linux bridge)", expected=expected, see=see)
     return passed(
-        (link.line if link else instance.tap) + "\nbr-int port: " + instance.tap, see, expected
+        (link.line if link else instance.tap) + "\nbr-int port: " + instance.tap,
+        see=see,
+        expected=expected,
     )

@@ -23,14 +23,16 @@ def dhcp_tap(facts: Facts) -> Outcome:
     dhcp = _dhcp(facts)
     expected = "a tap device with the DHCP server's address in qdhcp-<network id>"
     if dhcp is None:
-        return failed("no qdhcp namespace", expected, "sudo ip netns list")
+        return failed("no qdhcp namespace", expected=expected, see="sudo ip netns list")
     see = dhcp.view.run("ip a")
     if not dhcp.taps:
         found = lines((link.line for link in dhcp.view.links), "(no devices)")
         return failed(
-            f"no device with an IPv4 address in {dhcp.ns}; devices:\n{found}", expected, see
+            f"no device with an IPv4 address in {dhcp.ns}; devices:\n{found}",
+            expected=expected,
+            see=see,
         )
-    return passed(lines(a.line for a in dhcp.addresses), see, expected)
+    return passed(lines(a.line for a in dhcp.addresses), see=see, expected=expected)
 
 
 @check("dnsmasq")
@@ -42,9 +44,11 @@ def dnsmasq(facts: Facts) -> Outcome:
         "dnsmasq --interface=<the qdhcp tap>, or (Stein+) dnsmasq running in the qdhcp namespace"
     )
     if dhcp is None or not dhcp.taps:
-        return failed("no qdhcp namespace with an addressed tap to serve on", expected, PS)
+        return failed(
+            "no qdhcp namespace with an addressed tap to serve on", expected=expected, see=PS
+        )
     if not facts.processes:
-        return failed("no process list was gathered (`ps` failed)", expected, PS)
+        return failed("no process list was gathered (`ps` failed)", expected=expected, see=PS)
     serving, others = [], []
     for server in facts.dnsmasq:
         if server.interfaces:
@@ -59,14 +63,16 @@ def dnsmasq(facts: Facts) -> Outcome:
             if server.interfaces
             else f"runs in {dhcp.ns} (ip netns identify {server.process.pid})"
         )
-        return passed(f"{server.process.pid} {server.process.args}\n({how})", PS, expected)
+        return passed(
+            f"{server.process.pid} {server.process.args}\n({how})", see=PS, expected=expected
+        )
     if not facts.dnsmasq:
-        return failed("no dnsmasq process is running", expected, PS)
+        return failed("no dnsmasq process is running", expected=expected, see=PS)
     described = [f"{s.process.pid} {s.process.args}\n  (namespace: {_where(s)})" for s in others]
     return failed(
         f"no dnsmasq serves {', '.join(dhcp.taps)} in {dhcp.ns}; found:\n" + lines(described),
-        expected,
-        PS,
+        expected=expected,
+        see=PS,
     )
 
 

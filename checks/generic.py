@@ -78,8 +78,8 @@ def command(
         elif matching:
             evidence = lines(matching)
     if problems:
-        return failed("; ".join(problems), expected, command)
-    return passed(evidence, command, expected)
+        return failed("; ".join(problems), expected=expected, see=command)
+    return passed(evidence, see=command, expected=expected)
 
 
 @check("iptables_rule")
@@ -99,7 +99,9 @@ def iptables_rule(
     views = _views(facts, namespace)
     expected = f"-t {table}: -A <{chain}> ... matching /{rule}/"
     if not views:
-        return failed(f"no namespace matches /{namespace}/", expected, "sudo ip netns list")
+        return failed(
+            f"no namespace matches /{namespace}/", expected=expected, see="sudo ip netns list"
+        )
     errors = []
     looked: list[str] = []  # the rules of the chains CHAIN (and REACHABLE_FROM) selects
     unreached: dict[str, None] = {}
@@ -116,7 +118,9 @@ def iptables_rule(
                 unreached.setdefault(found.chain + where, None)
                 continue
             if rule_re.search(found.line):
-                return passed(found.line + where, view.iptables(f"-t {table} -S"), expected)
+                return passed(
+                    found.line + where, see=view.iptables(f"-t {table} -S"), expected=expected
+                )
             looked.append(found.line + where)
     if errors and len(errors) == len(views):
         raise CannotGrade("could not read iptables rules: " + "; ".join(errors))
@@ -127,7 +131,7 @@ def iptables_rule(
     evidence += ":\n" + lines(looked, "(no rules in such chains)")
     if unreached:
         evidence += f"\n(not reached from {reachable_from}: " + ", ".join(unreached) + ")"
-    return failed(evidence, expected, views[0].iptables(f"-t {table} -S"))
+    return failed(evidence, expected=expected, see=views[0].iptables(f"-t {table} -S"))
 
 
 @check("namespace_exists")
@@ -137,10 +141,12 @@ def namespace_exists(facts: Facts, *, pattern: Regex) -> Outcome:
     found = [name for name in facts.namespace_names if regex.fullmatch(name)]
     expected = f"a namespace matching /{pattern}/"
     if found:
-        return passed(lines(found), "sudo ip netns list", expected)
+        return passed(lines(found), see="sudo ip netns list", expected=expected)
     listed = lines(facts.namespace_names, "(no namespaces)")
     return failed(
-        f"no namespace matches; `ip netns list`:\n{listed}", expected, "sudo ip netns list"
+        f"no namespace matches; `ip netns list`:\n{listed}",
+        expected=expected,
+        see="sudo ip netns list",
     )
 
 
@@ -169,11 +175,11 @@ def interface_address(
                 continue
             if prefixlen is not None and item.prefixlen != prefixlen:
                 continue
-            return passed(item.line, view.run("ip a"), expected)
+            return passed(item.line, see=view.run("ip a"), expected=expected)
     evidence = "no such address" + (
         "; addresses on matching devices:\n" + lines(seen) if seen else ""
     )
-    return failed(evidence, expected, (views[0].run("ip a") if views else "ip a"))
+    return failed(evidence, expected=expected, see=(views[0].run("ip a") if views else "ip a"))
 
 
 @check("process_arguments")
@@ -193,6 +199,6 @@ def process_arguments(
             continue
         if ns_re and not ns_re.fullmatch(facts.pid_netns.get(process.pid) or ""):
             continue
-        return passed(f"{process.pid} {process.args}", see, expected)
+        return passed(f"{process.pid} {process.args}", see=see, expected=expected)
     shown = lines(f"{p.pid} {p.args}" for p in candidates)
-    return failed(f"no matching process; {program} processes:\n{shown}", expected, see)
+    return failed(f"no matching process; {program} processes:\n{shown}", expected=expected, see=see)

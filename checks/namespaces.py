@@ -16,11 +16,13 @@ def _namespace(facts: Facts, prefix: str, chosen: str | None) -> Outcome:
     expected = f"a namespace {prefix}<uuid>"
     if not names:
         listed = lines(facts.namespace_names, "(no namespaces at all)")
-        return failed(f"no {prefix}* namespace; `ip netns list` shows:\n{listed}", expected, SEE)
+        return failed(
+            f"no {prefix}* namespace; `ip netns list` shows:\n{listed}", expected=expected, see=SEE
+        )
     evidence = lines(names)
     if chosen and len(names) > 1:
         evidence += f"\n(graded: {chosen})"
-    return passed(evidence, SEE, expected)
+    return passed(evidence, see=SEE, expected=expected)
 
 
 @check("dhcp_namespace")

@@ -50,12 +50,14 @@ def nat_dnat(facts: Facts) -> Outcome:
     for floating in _floating_candidates(facts, router):
         pre, out = _dnat_pairs(facts, router, floating)
         if pre and out:
-            return passed(rule_lines([pre[0].rule, out[0].rule]), _see(router), expected)
+            return passed(
+                rule_lines([pre[0].rule, out[0].rule]), see=_see(router), expected=expected
+            )
     return failed(
         "no floating IP has DNAT rules reached from both PREROUTING and OUTPUT; DNAT rules:\n"
         + _nat_listing(router, "DNAT"),
-        expected,
-        _see(router),
+        expected=expected,
+        see=_see(router),
     )
 
 
@@ -70,12 +72,12 @@ def nat_snat(facts: Facts) -> Outcome:
     snat = for_instance(facts, router.snat)
     found = [n for n in snat if n.floating in candidates] or (snat if not candidates else [])
     if found:
-        return passed(rule_lines(n.rule for n in found[:1]), _see(router), expected)
+        return passed(rule_lines(n.rule for n in found[:1]), see=_see(router), expected=expected)
     return failed(
         "no one-to-one SNAT to a floating IP reached from POSTROUTING; SNAT rules:\n"
         + _nat_listing(router, "SNAT"),
-        expected,
-        _see(router),
+        expected=expected,
+        see=_see(router),
     )
 
 
@@ -114,7 +116,7 @@ def nat_pair(facts: Facts) -> Outcome:
             evidence = rule_lines([dnat.rule, pair.rule]) + "\n" + qg.line
             if instance and not instance.fixed_ips:
                 evidence += "\n(the instance's fixed IP cannot be read from iptables here)"
-            return passed(evidence, _see(router), expected)
+            return passed(evidence, see=_see(router), expected=expected)
         tried.append(f"{dnat.rule.line}\n  -> " + "; ".join(problems))
     if not tried:
         unreached = [n.rule for n in router.nat_anywhere if n.kind == "DNAT"]
@@ -124,8 +126,8 @@ def nat_pair(facts: Facts) -> Outcome:
         if unreached:
             evidence += "\n(DNAT in chains nothing jumps to does not count:\n"
             evidence += rule_lines(unreached) + ")"
-        return failed(evidence, expected, _see(router))
-    return failed(lines(tried), expected, _see(router))
+        return failed(evidence, expected=expected, see=_see(router))
+    return failed(lines(tried), expected=expected, see=_see(router))
 
 
 @check("metadata_redirect")
@@ -154,11 +156,11 @@ def metadata_redirect(facts: Facts, *, port: int = 9697) -> Outcome:
         and r.chain in pre
     ]
     if good:
-        return passed(good[0].line, _see(router), expected)
+        return passed(good[0].line, see=_see(router), expected=expected)
     evidence = "no metadata REDIRECT reached from PREROUTING"
     if candidates:
         evidence += "; found:\n" + rule_lines(candidates)
-    return failed(evidence, expected, _see(router))
+    return failed(evidence, expected=expected, see=_see(router))
 
 
 @check("metadata_proxy")
@@ -174,10 +176,12 @@ def metadata_proxy(facts: Facts, *, port: int = 9697) -> Outcome:
         return _from_processes(facts, router, port, expected, see)
     listening = [item for item in router.view.listeners if item.port == port]
     if listening:
-        return passed(listening[0].line, see, expected)
+        return passed(listening[0].line, see=see, expected=expected)
     shown = lines((item.line for item in router.view.listeners), "(nothing listens)")
     return failed(
-        f"nothing listens on port {port} in {router.ns}; listeners:\n{shown}", expected, see
+        f"nothing listens on port {port} in {router.ns}; listeners:\n{shown}",
+        expected=expected,
+        see=see,
     )
 
 
@@ -200,12 +204,12 @@ def _from_processes(facts: Facts, router: Router, port: int, expected: str, see:
         return passed(
             f"{proxies[0].pid} {proxies[0].args}\n(listening sockets could not be listed: "
             f"{router.view.errors.get('listeners')})",
-            see,
-            expected,
+            see=see,
+            expected=expected,
         )
     return failed(
         f"no listener list ({router.view.errors.get('listeners')}) and no metadata proxy "
         f"process in {router.ns}",
-        expected,
-        see,
+        expected=expected,
+        see=see,
     )

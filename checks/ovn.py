@@ -45,13 +45,13 @@ def _port(facts: Facts, expected: str, *needs: str) -> tuple[Northbound, Port] |
     nb = northbound(facts, "port", *needs)
     instance = facts.instance
     if instance is None:
-        return failed(no_instance(facts), expected, "ip a")
+        return failed(no_instance(facts), expected=expected, see="ip a")
     port = nb.port(instance.port)
     if port is None:
         return failed(
             f"no logical switch port named {instance.port}... (the instance's port)",
-            expected,
-            f"{NBCTL} show",
+            expected=expected,
+            see=f"{NBCTL} show",
         )
     return nb, port
 
@@ -106,9 +106,11 @@ def ovn_port_group(facts: Facts) -> Outcome:
     groups = _groups(nb, port)
     see = f"{NBCTL} list Port_Group"
     if not groups:
-        return failed(f"port {port.name} is in no security-group port group", expected, see)
+        return failed(
+            f"port {port.name} is in no security-group port group", expected=expected, see=see
+        )
     evidence = [f"{g.name}: {len(g.acls)} ACLs" for g in groups]
-    return passed(lines(evidence), see, expected)
+    return passed(lines(evidence), see=see, expected=expected)
 
 
 @check("ovn_sg_rule")
@@ -130,9 +132,11 @@ def ovn_sg_rule(facts: Facts, *, protocol: str, port: int | None = None) -> Outc
         acl for g in groups for acl in g.acls if _acl_allows(acl, g.name, protocol.lower(), port)
     ]
     if allowing:
-        return passed(lines(a.line for a in allowing), see, expected)
+        return passed(lines(a.line for a in allowing), see=see, expected=expected)
     listed = lines((a.line for g in groups for a in g.acls), "(no ACLs)")
-    return failed(f"no ACL allows {what} to the instance's port; ACLs:\n{listed}", expected, see)
+    return failed(
+        f"no ACL allows {what} to the instance's port; ACLs:\n{listed}", expected=expected, see=see
+    )
 
 
 @check("ovn_sg_stateful")
@@ -152,8 +156,8 @@ def ovn_sg_stateful(facts: Facts) -> Outcome:
         problems.append(f"the port is not in {DROP_GROUP} with a drop ACL")
     see = f"{NBCTL} acl-list {DROP_GROUP}"
     if problems:
-        return failed("; ".join(problems), expected, see)
-    return passed(lines(a.line for a in [*acls[:3], *drops]), see, expected)
+        return failed("; ".join(problems), expected=expected, see=see)
+    return passed(lines(a.line for a in [*acls[:3], *drops]), see=see, expected=expected)
 
 
 @check("ovn_dhcp")
@@ -166,11 +170,13 @@ def ovn_dhcp(facts: Facts) -> Outcome:
     nb, port = found
     see = f"{NBCTL} list DHCP_Options"
     if port.dhcpv4 is None or port.dhcpv4 not in nb.dhcp:
-        return failed(f"port {port.name} has no dhcpv4_options", expected, see)
+        return failed(f"port {port.name} has no dhcpv4_options", expected=expected, see=see)
     cidr, options = nb.dhcp[port.dhcpv4]
     if not any(_within(ip, cidr) for ip in port.ips) or "router" not in options:
-        return failed(f"DHCP options {cidr} {options} do not serve {port.ips}", expected, see)
-    return passed(f"cidr {cidr}, router {options['router']}", see, expected)
+        return failed(
+            f"DHCP options {cidr} {options} do not serve {port.ips}", expected=expected, see=see
+        )
+    return passed(f"cidr {cidr}, router {options['router']}", see=see, expected=expected)
 
 
 def _within(ip: str, cidr: str) -> bool:
@@ -192,7 +198,7 @@ def _router(facts: Facts, *needs: str) -> Router | None:
 
 
 def _no_router() -> Outcome:
-    return failed("no logical router neutron-<router id>", "a router", f"{NBCTL} show")
+    return failed("no logical router neutron-<router id>", expected="a router", see=f"{NBCTL} show")
 
 
 @check("ovn_router")
@@ -204,8 +210,10 @@ def ovn_router(facts: Facts) -> Outcome:
     expected = "two router ports: the private gateway and the public address"
     see = f"{NBCTL} show {quote(router.name)}"
     if len(router.networks) < 2:
-        return failed(f"{router.name} networks: {', '.join(router.networks)}", expected, see)
-    return passed(f"{router.name}: {', '.join(router.networks)}", see, expected)
+        return failed(
+            f"{router.name} networks: {', '.join(router.networks)}", expected=expected, see=see
+        )
+    return passed(f"{router.name}: {', '.join(router.networks)}", see=see, expected=expected)
 
 
 @check("ovn_default_route")
@@ -218,8 +226,8 @@ def ovn_default_route(facts: Facts) -> Outcome:
     expected = "0.0.0.0/0 via <public gateway>"
     default = [r for r in router.routes if r[0] in ("0.0.0.0/0", "0.0.0.0")]
     if not default:
-        return failed(f"routes: {router.routes or '(none)'}", expected, see)
-    return passed(f"{default[0][0]} via {default[0][1]}", see, expected)
+        return failed(f"routes: {router.routes or '(none)'}", expected=expected, see=see)
+    return passed(f"{default[0][0]} via {default[0][1]}", see=see, expected=expected)
 
 
 def _nat(facts: Facts, kind: str, expected: str) -> Outcome:
@@ -234,10 +242,12 @@ def _nat(facts: Facts, kind: str, expected: str) -> Outcome:
     else:
         good = [n for n in rows if n.logical_ip in fixed]
     if good:
-        return passed(lines(n.line for n in good), see, expected)
+        return passed(lines(n.line for n in good), see=see, expected=expected)
     listed = lines((n.line for n in router.nat), "(no NAT rows)")
     return failed(
-        f"no {kind} row for {', '.join(fixed) or 'the instance'}:\n{listed}", expected, see
+        f"no {kind} row for {', '.join(fixed) or 'the instance'}:\n{listed}",
+        expected=expected,
+        see=see,
     )
 
 
@@ -275,7 +285,9 @@ def ovn_metadata_namespace(facts: Facts) -> Outcome:
     if name is None:
         listed = lines(facts.namespace_names, "(no namespaces)")
         return failed(
-            f"no ovnmeta-* namespace; `ip netns list`:\n{listed}", expected, "sudo ip netns list"
+            f"no ovnmeta-* namespace; `ip netns list`:\n{listed}",
+            expected=expected,
+            see="sudo ip netns list",
         )
     view = facts.namespace(name)
     addresses = [
@@ -283,8 +295,8 @@ def ovn_metadata_namespace(facts: Facts) -> Outcome:
     ]
     see = f"sudo ip netns exec {quote(name)} ip a"
     if not any(a.address == "169.254.169.254" for a in addresses):
-        return failed(f"{name} lacks 169.254.169.254", expected, see)
-    return passed(lines(a.line for a in addresses), see, expected)
+        return failed(f"{name} lacks 169.254.169.254", expected=expected, see=see)
+    return passed(lines(a.line for a in addresses), see=see, expected=expected)
 
 
 @check("ovn_metadata_proxy")
@@ -293,13 +305,13 @@ def ovn_metadata_proxy(facts: Facts) -> Outcome:
     expected = "a process listening on 169.254.169.254:80 in ovnmeta-<network id>"
     name = _metadata_ns(facts)
     if name is None:
-        return failed("no ovnmeta-* namespace", expected, "sudo ip netns list")
+        return failed("no ovnmeta-* namespace", expected=expected, see="sudo ip netns list")
     view = facts.namespace(name)
     see = f"sudo ip netns exec {quote(name)} ss -ltnp"
     if view is None or view.listeners is None:
         raise CannotGrade(f"the listening sockets in {name} could not be listed", see)
     listening = [item for item in view.listeners if item.port == 80]
     if listening:
-        return passed(listening[0].line, see, expected)
+        return passed(listening[0].line, see=see, expected=expected)
     shown = lines((item.line for item in view.listeners), "(nothing listens)")
-    return failed(f"nothing listens on port 80 in {name}:\n{shown}", expected, see)
+    return failed(f"nothing listens on port 80 in {name}:\n{shown}", expected=expected, see=see)

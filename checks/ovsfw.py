@@ -26,10 +26,12 @@ def _ofport(facts: Facts) -> tuple[str, int] | Outcome:
         raise CannotGrade(f"could not read br-int's OpenFlow state: {facts.openflow_error}", SEE)
     instance = facts.instance
     if instance is None or instance.tap is None:
-        return failed(no_instance(facts), expected, "ip a")
+        return failed(no_instance(facts), expected=expected, see="ip a")
     if instance.tap not in facts.ofports:
         shown = ", ".join(facts.ofports) or "(nothing)"
-        return failed(f"{instance.tap} is not a port of br-int (ports: {shown})", expected, SEE)
+        return failed(
+            f"{instance.tap} is not a port of br-int (ports: {shown})", expected=expected, see=SEE
+        )
     return instance.tap, facts.ofports[instance.tap]
 
 
@@ -80,10 +82,12 @@ def ovsfw_port_flows(facts: Facts) -> Outcome:
         return failed(
             f"{tap} is ofport {ofport}; ingress tables with its flows: "
             f"{', '.join(map(str, sorted(tables))) or 'none'}",
-            expected,
-            "sudo ovs-ofctl dump-flows br-int",
+            expected=expected,
+            see="sudo ovs-ofctl dump-flows br-int",
         )
-    return passed(lines(f.line for f in flows), "sudo ovs-ofctl dump-flows br-int", expected)
+    return passed(
+        lines(f.line for f in flows), see="sudo ovs-ofctl dump-flows br-int", expected=expected
+    )
 
 
 @check("ovsfw_sg_rule")
@@ -100,12 +104,12 @@ def ovsfw_sg_rule(facts: Facts, *, protocol: str, port: int | None = None) -> Ou
     flows = port_flows(facts.flows, ofport, (82,))
     allowing = [f for f in flows if _allows(f, protocol.lower(), port)]
     if allowing:
-        return passed(lines(f.line for f in allowing), SEE, expected)
+        return passed(lines(f.line for f in allowing), see=SEE, expected=expected)
     return failed(
         f"no table-82 flow for {tap} (reg5={hex(ofport)}) accepts {what}; its flows:\n"
         + lines((f.line for f in flows), "(none)"),
-        expected,
-        SEE,
+        expected=expected,
+        see=SEE,
     )
 
 
@@ -123,5 +127,5 @@ def ovsfw_stateful(facts: Facts) -> Outcome:
     missing = [n for n, got in (("INVALID drop", invalid), ("ESTABLISHED", established)) if not got]
     see = "sudo ovs-ofctl dump-flows br-int | grep ct_state"
     if missing:
-        return failed(f"missing: {', '.join(missing)}", expected, see)
-    return passed(lines(f.line for f in [*invalid, *established]), see, expected)
+        return failed(f"missing: {', '.join(missing)}", expected=expected, see=see)
+    return passed(lines(f.line for f in [*invalid, *established]), see=see, expected=expected)

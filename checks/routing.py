@@ -25,8 +25,12 @@ def router_interfaces(facts: Facts) -> Outcome:
     found = [a.line for a in router.internal] + ([router.gateway.line] if router.gateway else [])
     if problems:
         devices = lines(link.line for link in router.view.links if link.name != "lo")
-        return failed("; ".join(problems) + f"\ndevices in {router.ns}:\n{devices}", expected, see)
-    return passed(lines(found), see, expected)
+        return failed(
+            "; ".join(problems) + f"\ndevices in {router.ns}:\n{devices}",
+            expected=expected,
+            see=see,
+        )
+    return passed(lines(found), see=see, expected=expected)
 
 
 @check("default_route")
@@ -40,16 +44,18 @@ def default_route(facts: Facts) -> Outcome:
     route = router.default_route
     if route is None or not (route.dev or "").startswith("qg-") or not route.via:
         table = lines((r.line for r in router.view.routes), "(empty routing table)")
-        return failed(f"no default route via a gateway on qg-; routes:\n{table}", expected, see)
+        return failed(
+            f"no default route via a gateway on qg-; routes:\n{table}", expected=expected, see=see
+        )
     if router.gateway and not any(
         a.contains(route.via) for a in router.view.addresses_of(route.dev or "")
     ):
         return failed(
             f"{route.line}\n(the gateway {route.via} is not on qg-'s subnet {router.gateway.cidr})",
-            expected,
-            see,
+            expected=expected,
+            see=see,
         )
-    return passed(route.line, see, expected)
+    return passed(route.line, see=see, expected=expected)
 
 
 @check("floating_ip")
@@ -63,7 +69,9 @@ def floating_ip(facts: Facts) -> Outcome:
     expected = "a /32 address on qg-<port> besides the router's own address, DNATed to the instance"
     if not router.floating:
         qg = [a.line for a in router.view.addresses if a.ifname.startswith("qg-")]
-        return failed("no floating IP (/32) on qg-; qg- holds:\n" + lines(qg), expected, see)
+        return failed(
+            "no floating IP (/32) on qg-; qg- holds:\n" + lines(qg), expected=expected, see=see
+        )
     pre = reach(router.view.rules, "PREROUTING")
     nated = {n.floating for n in for_instance(facts, router.dnat) if n.rule.chain in pre}
     behind = [a for a in router.floating if a.address in nated]
@@ -76,11 +84,11 @@ def floating_ip(facts: Facts) -> Outcome:
         return failed(
             "a /32 on qg- is a floating IP only when DNAT (reached from PREROUTING) sends it to "
             f"{whose}; none does:\n" + lines(a.line for a in router.floating),
-            expected,
-            see,
+            expected=expected,
+            see=see,
         )
     evidence = lines(a.line for a in behind)
     instance = facts.instance
     if instance and instance.floating_ip:
         evidence += f"\n(the instance's floating IP: {instance.floating_ip})"
-    return passed(evidence, see, expected)
+    return passed(evidence, see=see, expected=expected)

@@ -47,11 +47,11 @@ def _wired_rules(facts: Facts, expected: str) -> Outcome | tuple[Instance, list[
     tap; otherwise the fail that says why (no instance, or the chain is not wired)."""
     instance = _instance(facts)
     if instance is None:
-        return failed(no_instance(facts), expected)
+        return failed(no_instance(facts), expected=expected)
     see = instance_chain_see(facts, instance)
     problem = _not_applied(facts, instance)
     if problem:
-        return failed(problem, expected, see)
+        return failed(problem, expected=expected, see=see)
     return instance, facts.root.rules.rules("filter", instance.chain_in), see
 
 
@@ -76,12 +76,16 @@ def sg_chain(facts: Facts) -> Outcome:
     instance = _instance(facts)
     expected = "a chain neutron-openvswi-i<first 10 characters of the port id>"
     if instance is None:
-        return failed(no_instance(facts), expected, facts.root.iptables("-S | grep -- -i"))
+        return failed(
+            no_instance(facts), expected=expected, see=facts.root.iptables("-S | grep -- -i")
+        )
     see = instance_chain_see(facts, instance)
     if not facts.root.rules.has_chain("filter", instance.chain_in):
-        return failed(f"no chain {instance.chain_in} in the filter table", expected, see)
+        return failed(
+            f"no chain {instance.chain_in} in the filter table", expected=expected, see=see
+        )
     rules = facts.root.rules.rules("filter", instance.chain_in)
-    return passed(f"chain {instance.chain_in}, {len(rules)} rules:\n" + rule_lines(rules), see)
+    return passed(f"chain {instance.chain_in}, {len(rules)} rules:\n" + rule_lines(rules), see=see)
 
 
 @check("sg_rule")
@@ -100,7 +104,7 @@ def sg_rule(facts: Facts, *, protocol: str, port: int | None = None) -> Outcome:
     effective = _effective(rules)
     allowing = [rule for rule in effective if _allows(rule, protocol.lower(), port)]
     if allowing:
-        return passed(rule_lines(allowing), see, expected)
+        return passed(rule_lines(allowing), see=see, expected=expected)
     stray = _elsewhere(facts, instance, protocol.lower(), port)
     why = _unreached(rules, len(effective), protocol.lower(), port, what)
     why = why or f"no rule allowing {what} in {instance.chain_in}"
@@ -108,7 +112,7 @@ def sg_rule(facts: Facts, *, protocol: str, port: int | None = None) -> Outcome:
     if stray:
         evidence += "\n(a matching rule in another chain does not apply to this instance:\n"
         evidence += rule_lines(stray) + ")"
-    return failed(evidence, expected, see)
+    return failed(evidence, expected=expected, see=see)
 
 
 def _unreached(
@@ -186,10 +190,10 @@ def sg_stateful(facts: Facts) -> Outcome:
         return failed(
             f"missing in {instance.chain_in}: {', '.join(missing)}; its rules:\n"
             + rule_lines(rules),
-            expected,
-            see,
+            expected=expected,
+            see=see,
         )
-    return passed(rule_lines([*invalid, *related, *fallback]), see, expected)
+    return passed(rule_lines([*invalid, *related, *fallback]), see=see, expected=expected)
 
 
 @check("sg_wiring")
@@ -203,10 +207,10 @@ def sg_wiring(facts: Facts) -> Outcome:
     )
     see = facts.root.iptables("-S neutron-openvswi-sg-chain")
     if instance is None:
-        return failed(no_instance(facts), expected, see)
+        return failed(no_instance(facts), expected=expected, see=see)
     rule = instance.wiring_rule
     if rule is not None and _not_applied(facts, instance) is None:
-        return passed(rule.line, see, expected)
+        return passed(rule.line, see=see, expected=expected)
     jumps = [r for r in facts.root.rules.rules("filter") if r.chain.endswith("-sg-chain")]
     stray = [r for r in jumps if r.value("--physdev-out") == instance.tap]
     evidence = (
@@ -216,4 +220,4 @@ def sg_wiring(facts: Facts) -> Outcome:
     if stray:
         evidence += "\n(FORWARD never reaches: " + ", ".join({r.chain: 0 for r in stray}) + ")"
         see += "; " + facts.root.iptables("-S FORWARD")
-    return failed(evidence, expected, see)
+    return failed(evidence, expected=expected, see=see)

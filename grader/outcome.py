@@ -25,11 +25,11 @@ class Outcome:
         return self.status == "pass"
 
 
-def passed(evidence: str = "", see: str = "", expected: str = "") -> Outcome:
+def passed(evidence: str = "", *, see: str = "", expected: str = "") -> Outcome:
     return Outcome("pass", evidence, expected, see)
 
 
-def failed(evidence: str, expected: str = "", see: str = "") -> Outcome:
+def failed(evidence: str, *, expected: str = "", see: str = "") -> Outcome:
     return Outcome("fail", evidence, expected, see)
 
 
