@@ -10,7 +10,7 @@ and print them with the peak resident memory of this process. Targets (issue 4):
 1.25x of the floor at 16 and 50 hosts, at most 2 remote commands per host, peak memory under
 200 MB for 50 hosts, no growth in open file descriptors over the three batches.
 
-    sudo python3 bench/batch_bench.py [--counts 16,50] [--jobs 8] [--delay-ms 50]
+    sudo .venv/bin/python bench/batch_bench.py [--counts 16,50] [--jobs 8] [--delay-ms 50]
 """
 
 from __future__ import annotations
@@ -47,7 +47,8 @@ def ssh_config(path: Path, delay_ms: float) -> Path:
     for line in api.ssh_config_text().splitlines():
         if delay_ms > 0 and line.strip().startswith("ProxyCommand "):
             inner = line.strip().removeprefix("ProxyCommand ")
-            relay = f"{shlex.quote(sys.executable)} {RELAY} {delay_ms:g} -- {inner}"
+            python, relay_script = shlex.quote(sys.executable), shlex.quote(str(RELAY))
+            relay = f"{python} {relay_script} {delay_ms:g} -- {inner}"
             line = f"    ProxyCommand {relay}"
         lines.append(line)
     path.write_text("\n".join(lines) + "\n")

@@ -1,6 +1,6 @@
 """A user-space delaying relay for ssh's ProxyCommand: adds a round-trip delay to one connection.
 
-    ProxyCommand python3 bench/delay_relay.py 50 -- nsenter --target PID --net -- nc 127.0.0.1 22
+    ProxyCommand .venv/bin/python bench/delay_relay.py 50 -- nsenter --target PID --net -- nc ...
 
 Runs the command after `--` and copies ssh's stdin to it and its output back, holding every
 chunk DELAY/2 milliseconds in each direction (so each round trip takes DELAY ms more); order

@@ -7,7 +7,7 @@ largest host and the mean, and the drop of the machine's MemAvailable divided by
 (kernel objects included). Targets: <= 2 s per host to bring up,
 <= 50 MB resident per host, 50 hosts up at once without a failure.
 
-    sudo python3 bench/lab_bench.py [--counts 1,10,50] [--scenario complete] [--jobs 8]
+    sudo .venv/bin/python bench/lab_bench.py [--counts 1,10,50] [--scenario complete] [--jobs 8]
 """
 
 from __future__ import annotations

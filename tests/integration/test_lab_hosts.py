@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -244,8 +246,6 @@ def test_testinfra_backends(lab):
 
 def test_plain_ssh_with_the_lab_ssh_config(lab):
     """OpenSSH closes inherited fds first, so `ssh -F <(...)` cannot work; these do."""
-    import subprocess
-
     name = lab["fresh"].name
     for config in (lab.state_dir / "ssh_config", lab.ssh_config):
         done = subprocess.run(
@@ -254,7 +254,10 @@ def test_plain_ssh_with_the_lab_ssh_config(lab):
         assert done.returncode == 0, done.stderr
         assert lab["fresh"].plan["qrouter_ns"] in done.stdout
     text = subprocess.run(
-        ["python3", "-m", "grader", "lab", "ssh-config"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "grader", "lab", "ssh-config"],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     done = subprocess.run(
         ["ssh", "-F", "/dev/stdin", name, "hostname"], input=text, capture_output=True, text=True
@@ -263,10 +266,11 @@ def test_plain_ssh_with_the_lab_ssh_config(lab):
 
 
 def test_status_shows_each_hosts_backend_iptables_and_description(lab):
-    import subprocess
-
     done = subprocess.run(
-        ["python3", "-m", "grader", "lab", "status"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "grader", "lab", "status"],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     rows = [line.split("\t") for line in done.stdout.splitlines()]
     assert rows[0][3:5] == ["BACKEND", "IPTABLES"] and rows[0][-1] == "DESCRIPTION"
