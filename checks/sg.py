@@ -1,19 +1,19 @@
 """sg.*: the instance's inbound security-group chain, its rules, and its wiring to the tap.
 
 A rule only counts in the chain that sg-chain sends the instance's tap traffic to
-(`--physdev-out <tap>`), and only before the chain's unconditional end (the fallback jump).
+(`--physdev-out <tap>`), and only when a packet reaches it: the chain is read in order as the
+kernel does, and the first rule that decides (a RETURN, a DROP for the same traffic, the
+fallback jump) wins (checks._chain).
 """
 
 from __future__ import annotations
 
+from checks._chain import ALLOW, Verdict, admits, first_verdict
 from checks._common import hybrid_only, instance_chain_see, no_instance, rule_lines, view_or_error
 from checks._registry import check
 from grader.facts import Facts, Instance
 from grader.outcome import Outcome, failed, passed
 from grader.parsers.iptables_save import Rule
-
-ALLOW = {"RETURN", "ACCEPT"}
-ECHO_REQUEST = {"8", "echo-request", "any", "8/0"}
 
 
 def _instance(facts: Facts) -> Instance | None:
@@ -55,21 +55,6 @@ def _wired_rules(facts: Facts, expected: str) -> Outcome | tuple[Instance, list[
     return instance, facts.root.rules.rules("filter", instance.chain_in), see
 
 
-def _effective(rules: list[Rule]) -> list[Rule]:
-    """The rules a packet can reach: up to the first one that ends the chain for everything."""
-    effective = []
-    for rule in rules:
-        effective.append(rule)
-        if rule.target and not _conditions(rule):
-            break
-    return effective
-
-
-def _conditions(rule: Rule) -> list[str]:
-    ignored = {"-j", "-g", "-m", "--comment"}
-    return [o.name for o in rule.options if o.name not in ignored]
-
-
 @check("sg_chain")
 def sg_chain(facts: Facts) -> Outcome:
     """The inbound chain of the instance's port exists (neutron-openvswi-i + 10 chars of port)."""
@@ -101,12 +86,11 @@ def sg_rule(facts: Facts, *, protocol: str, port: int | None = None) -> Outcome:
     if isinstance(wired, Outcome):
         return wired
     instance, rules, see = wired
-    effective = _effective(rules)
-    allowing = [rule for rule in effective if _allows(rule, protocol.lower(), port)]
-    if allowing:
-        return passed(rule_lines(allowing), see=see, expected=expected)
+    verdict = first_verdict(facts.root.rules, instance.chain_in, protocol.lower(), port)
+    if verdict.allowed and verdict.rule is not None:
+        return passed(verdict.rule.line, see=see, expected=expected)
     stray = _elsewhere(facts, instance, protocol.lower(), port)
-    why = _unreached(rules, len(effective), protocol.lower(), port, what)
+    why = _blocked(rules, verdict, protocol.lower(), port, what)
     why = why or f"no rule allowing {what} in {instance.chain_in}"
     evidence = f"{why}; its rules:\n" + rule_lines(rules)
     if stray:
@@ -115,42 +99,34 @@ def sg_rule(facts: Facts, *, protocol: str, port: int | None = None) -> Outcome:
     return failed(evidence, expected=expected, see=see)
 
 
-def _unreached(
-    rules: list[Rule], reached: int, protocol: str, port: int | None, what: str
+def _blocked(
+    rules: list[Rule], verdict: Verdict, protocol: str, port: int | None, what: str
 ) -> str | None:
-    """Why an allowing rule placed after the chain's unconditional end (the first REACHED rules
-    are the ones a packet can get to) does not count; None when there is none."""
-    late = next(
-        (n for n, rule in enumerate(rules[reached:], reached + 1) if _allows(rule, protocol, port)),
-        None,
-    )
+    """Why the packet is refused although an allowing rule exists in the chain: a rule before
+    it (the fallback jump, a DROP for the same traffic) decides first. None: no such rule."""
+    stop = verdict.rule
+    if verdict.allowed is not False or stop is None:
+        return None
+    late = next((r for r in rules[stop.position + 1 :] if _allows(r, protocol, port)), None)
     if late is None:
         return None
-    end = rules[reached - 1].target or ""
+    end = stop.target or ""
     ending = end if end in ("DROP", "REJECT", *ALLOW) else f"jump to {end}"
+    kind = "unconditional" if not _conditions(stop) else f"{what}"
     article = "an" if what[:1] in "aeio" else "a"
     return (
-        f"{article} {what} {rules[late - 1].target} rule is at position {late}, after the "
-        f"unconditional {ending} at position {reached}, so it is never reached"
+        f"{article} {what} {late.target} rule is at position {late.position + 1}, after the "
+        f"{kind} {ending} at position {stop.position + 1}, so it is never reached"
     )
+
+
+def _conditions(rule: Rule) -> list[str]:
+    ignored = {"-j", "-g", "-m", "--comment"}
+    return [o.name for o in rule.options if o.name not in ignored]
 
 
 def _allows(rule: Rule, protocol: str, port: int | None) -> bool:
-    if rule.target not in ALLOW or rule.negations or rule.match_sets:
-        return False
-    if rule.states and "NEW" not in rule.states:
-        return False
-    if rule.sports is not None:  # e.g. the DHCP reply rule (--sport 67)
-        return False
-    proto = rule.protocol
-    if proto not in (None, "all", protocol):
-        return False
-    if proto in (None, "all") and rule.value("-s") not in (None, "0.0.0.0/0"):
-        return False  # everything from some hosts only (pre-ipset remote-group members)
-    if protocol == "icmp":
-        icmp_type = rule.value("--icmp-type")
-        return icmp_type is None or icmp_type in ECHO_REQUEST
-    return port is None or rule.covers_dport(port)
+    return admits(rule, protocol, port)
 
 
 def _elsewhere(facts: Facts, instance: Instance, protocol: str, port: int | None) -> list[Rule]:

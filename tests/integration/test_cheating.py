@@ -6,7 +6,8 @@ cheat aims at, and everything else is graded as usual.
 - fake-dnsmasq: dnsmasq down, a sleeping process whose `ps` line is a dnsmasq command line
   (with --interface=<the qdhcp tap>) running in the root namespace;
 - floating-without-nat: a /32 added on qg-, no DNAT/SNAT behind it;
-- nat-wrong-address: a /32 on qg- and a DNAT/SNAT pair for an address not the instance's.
+- nat-wrong-address: a /32 on qg- and a DNAT/SNAT pair for an address not the instance's;
+- ssh-drop-before-return: the SSH RETURN rule, with a DROP of tcp/22 inserted before it.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ CAUGHT: dict[str, dict[str, set[str]]] = {
     | {c: {"fail", "skip"} for c in FLOATING - {"routing.floating-ip"}},
     "nat-wrong-address": {"routing.floating-ip": {"fail"}}
     | {c: {"fail", "skip"} for c in FLOATING - {"routing.floating-ip"}},
+    "ssh-drop-before-return": {"sg.ssh": {"fail"}},
 }
 
 
