@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import re
 import shlex
+import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -39,6 +40,9 @@ class ConnectOptions:
     ssh_identity_file: str | None = None
     sudo: bool = False
     timeout: float = 120.0  # seconds for connect + gather
+    accept_new_host_keys: bool = False  # OpenSSH's StrictHostKeyChecking=accept-new
+    ssh_args: tuple[str, ...] = ()  # more ssh options (an Ansible inventory's ssh_common_args)
+    suggest_lab: bool = True  # `--lab NAME` exists (check, collect), not in a batch
 
 
 # testinfra's backends; a target "SCHEME:..." without "//" names one of them by mistake
@@ -109,19 +113,75 @@ def _backend_kwargs(spec: str, options: ConnectOptions) -> dict[str, Any]:
             kwargs["ssh_identity_file"] = options.ssh_identity_file
     if scheme in ("ssh", "safe-ssh"):
         kwargs["controlpersist"] = 0  # no ControlMaster left behind
-        extra = "-o ServerAliveInterval=10 -o ServerAliveCountMax=3"
-        if ":" not in spec.split("://", 1)[1].split("@", 1)[0]:  # no password in the spec
-            extra += " -o BatchMode=yes"
-        kwargs["ssh_extra_args"] = extra
+        kwargs["ssh_extra_args"] = shlex.join(ssh_arguments(spec, options))
     if scheme == "ansible":
         kwargs["ssh_config"] = options.ssh_config
         kwargs["ssh_identity_file"] = options.ssh_identity_file
     return {k: v for k, v in kwargs.items() if v is not None}
 
 
+# Whatever the ssh config says, a host never reaches back into the grading session: no agent
+# (-a), no X11 (-x), no tty (-T), no port forwarding, no LocalCommand, no shared master
+# connection. ssh keeps the first value it gets for an option and reads the command line
+# before any config file, so these win (docs/security.md).
+NO_FORWARDING = (
+    "-a",
+    "-x",
+    "-T",
+    "-o",
+    "ClearAllForwardings=yes",
+    "-o",
+    "PermitLocalCommand=no",
+    "-o",
+    "ControlMaster=no",
+    "-o",
+    "ControlPath=none",
+)
+
+
+def ssh_arguments(spec: str, options: ConnectOptions) -> list[str]:
+    """The options labgrade gives every ssh it starts for SPEC (before testinfra's own)."""
+    args = [*NO_FORWARDING, "-o", "ServerAliveInterval=10", "-o", "ServerAliveCountMax=3"]
+    if ":" not in spec.split("://", 1)[1].split("@", 1)[0]:  # no password in the spec
+        args += ["-o", "BatchMode=yes"]
+    if options.accept_new_host_keys:
+        args += ["-o", "StrictHostKeyChecking=accept-new"]
+    return args + list(options.ssh_args)
+
+
+# The program each connection kind runs on this machine, and the Debian package that has it.
+LOCAL_PROGRAMS = {
+    "ssh": ("ssh", "openssh-client"),
+    "safe-ssh": ("ssh", "openssh-client"),
+    "docker": ("docker", "docker.io"),
+    "podman": ("podman", "podman"),
+    "kubectl": ("kubectl", "kubernetes-client"),
+}
+
+
+def missing_program(spec: str) -> str | None:
+    """The one-line reason why SPEC cannot be reached from here: a program it needs is not
+    installed on this machine (None: nothing missing). Said before connecting, so that the
+    host is never blamed for what the grading machine lacks."""
+    scheme, _, rest = spec.partition("://")
+    needed = [LOCAL_PROGRAMS[scheme]] if scheme in LOCAL_PROGRAMS else []
+    if scheme in ("ssh", "safe-ssh") and ":" in rest.split("?", 1)[0].rpartition("@")[0]:
+        needed.append(("sshpass", "sshpass"))  # a password in the spec
+    for program, package in needed:
+        if shutil.which(program) is None:
+            return (
+                f"`{program}` is not installed on this machine: {scheme}:// runs it here to "
+                f"reach {host_name(spec)} (install the Debian package {package})"
+            )
+    return None
+
+
 @contextlib.contextmanager
 def open_host(spec: str, options: ConnectOptions) -> Iterator[testinfra.host.Host]:
     """A testinfra Host for SPEC, closed and dropped from testinfra's cache afterwards."""
+    missing = missing_program(spec)
+    if missing:
+        raise HostError(missing)
     kwargs = _backend_kwargs(spec, options)
     try:
         host = testinfra.get_host(spec, **kwargs)

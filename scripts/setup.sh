@@ -39,5 +39,5 @@ if [ ! -x .venv/bin/python ]; then
     "$python" -m venv .venv
   fi
 fi
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,ansible]'
 echo "setup.sh: ready: .venv/bin/labgrade --help" >&2

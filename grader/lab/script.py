@@ -285,6 +285,8 @@ def _sshd(name: str, authorized_key: str) -> list[str]:
             "PrintMotd no",
             "PrintLastLog no",
             "MaxStartups 100:30:200",
+            # As Debian's and Ubuntu's sshd_config: the grader must refuse X11 itself.
+            "X11Forwarding yes",
             "AcceptEnv LANG LC_*",
             # Logins keep temporary files in the host's own /run: a gather cut off by SIGKILL
             # (a fault test, `lab down` mid-grade) then leaves nothing in the machine's /tmp.
