@@ -151,15 +151,13 @@ class ClassDir:
     def write_class_files(
         self, entries: Sequence[Entry], exercise_ids: Sequence[str], order: Sequence[str] = ()
     ) -> None:
-        """grades.csv and junit.xml for ENTRIES (students not graded yet: `pending` rows);
+        """grades.csv and junit.xml for ENTRIES (students not graded yet: `pending` rows, and
+        a testsuite with one skipped testcase);
         grades.csv has a column for each of EXERCISE_IDS and each exercise graded for some
         student, in ORDER (render_gradebook)."""
         self.write(self.grades_path, render_gradebook(entries, exercise_ids, order))
-        graded = [(s.id, r) for s, r in entries if r is not None]
-        self.write(
-            self.junit_path,
-            render_junit([r for _, r in graded], names=[i for i, _ in graded]),
-        )
+        junit = render_junit([r for _, r in entries], names=[s.id for s, _ in entries])
+        self.write(self.junit_path, junit)
 
     def stored(self, students: Sequence[Student]) -> list[Entry]:
         return [(student, self.read_result(student.id)) for student in students]

@@ -58,7 +58,7 @@ def _clip(text: str) -> str:
     return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "\n... (cut)"
 
 
-def _to_result(spec: CheckSpec, outcome: Outcome) -> CheckResult:
+def _to_result(spec: CheckSpec, outcome: Outcome, duration: float = 0.0) -> CheckResult:
     return CheckResult(
         id=spec.id,
         title=spec.title,
@@ -69,13 +69,18 @@ def _to_result(spec: CheckSpec, outcome: Outcome) -> CheckResult:
         expected=_clip(outcome.expected),
         hint=spec.hint,
         see=_clip(outcome.see),
+        duration=duration,
     )
 
 
 def evaluate(
-    specs: Sequence[CheckSpec], facts: Any, checks: Mapping[str, Any]
+    specs: Sequence[CheckSpec],
+    facts: Any,
+    checks: Mapping[str, Any],
+    durations: dict[str, float] | None = None,
 ) -> dict[str, Outcome]:
-    """Outcomes of SPECS (already in requires order), prerequisites deciding skips."""
+    """Outcomes of SPECS (already in requires order), prerequisites deciding skips; the
+    seconds each check function took go to DURATIONS."""
     outcomes: dict[str, Outcome] = {}
     for spec in specs:
         blocking = [r for r in spec.requires if not outcomes[r].passed]
@@ -89,7 +94,10 @@ def evaluate(
             reasons = ", ".join(f"{r} ({outcomes[r].status})" for r in blocking)
             outcomes[spec.id] = Outcome("skip", f"requires {reasons}")
         else:
+            began = time.perf_counter()
             outcomes[spec.id] = run_check(spec, facts, checks)
+            if durations is not None:
+                durations[spec.id] = time.perf_counter() - began
     return outcomes
 
 
@@ -127,12 +135,16 @@ def grade(
     started = time.monotonic() if started is None else started
     backend = str(getattr(facts, "backend", "") or "") or DEFAULT_BACKEND
     selection = exercises.select(only, backend=backend)
-    outcomes = evaluate(selection.to_run, facts, checks)
+    durations: dict[str, float] = {}
+    outcomes = evaluate(selection.to_run, facts, checks, durations)
     results = tuple(
         ExerciseResult(
             exercise.id,
             exercise.title,
-            tuple(_to_result(spec, outcomes[spec.id]) for spec in exercise.checks),
+            tuple(
+                _to_result(spec, outcomes[spec.id], durations.get(spec.id, 0.0))
+                for spec in exercise.checks
+            ),
         )
         for exercise in selection.exercises
     )

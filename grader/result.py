@@ -26,6 +26,7 @@ class CheckResult:
     expected: str = ""
     hint: str = ""
     see: str = ""
+    duration: float = 0.0  # seconds the check function took (JUnit's testcase time)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -38,6 +39,7 @@ class CheckResult:
             "expected": self.expected,
             "hint": self.hint,
             "see": self.see,
+            "duration": round(self.duration, 6),
         }
 
 

@@ -34,6 +34,7 @@ def _check(doc: Any) -> CheckResult:
         status=doc["status"],
         points=_number(doc.get("points"), "points"),
         max_points=_number(doc.get("max_points"), "max_points"),
+        duration=float(_number(doc.get("duration", 0.0), "duration")),
         **texts,
     )
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -313,6 +314,13 @@ def test_a_second_signal_during_shutdown_still_writes_everything(
     statuses = {r["id"]: r["status"] for r in rows(out)}
     assert statuses["h0"] != "pending" and list(statuses.values()).count("pending") >= 2
     assert (out / "junit.xml").is_file() and not list(out.rglob(".*.tmp"))
+    # junit.xml has a testsuite for every student, those not graded one skipped testcase
+    suites = {s.get("name"): s for s in ET.parse(out / "junit.xml").getroot()}
+    assert list(suites) == ["h0", "h1", "h2", "h3"]
+    for student, status in statuses.items():
+        if status == "pending":
+            assert [c.get("name") for c in suites[student].iter("testcase")] == ["grade"]
+            assert suites[student].find("testcase/skipped") is not None
 
 
 def test_a_host_where_every_check_is_an_error_is_that_students_error(
