@@ -148,6 +148,7 @@ HYBRID_CASES = [
     case("sg.ssh", "fail", edit_rules("ssh_rule_drops", replace=(INBOUND_SSH, INBOUND_SSH.replace("RETURN", "DROP")))),
     case("sg.ssh", "fail", edit_rules("ssh_after_fallback", drop=INBOUND_SSH, add=INBOUND_SSH, after="Send unmatched")),
     case("sg.ssh", "fail", edit_rules("ssh_in_outbound_chain", replace=(INBOUND_SSH, INBOUND_SSH.replace(I_CHAIN, I_CHAIN.replace("-i", "-o"))))),
+    case("sg.ssh", "fail", named("ssh_dropped_first", lambda h: _ssh_dropped_first(h))),
     case("sg.ssh", "skip", edit_rules("not_wired", drop=f"-A FORWARD -j {SG}-FORWARD")),
     case("sg.ssh", "error", rules_refused),
     # sg.icmp
@@ -290,7 +291,6 @@ ITEM_8 = "issue 9 item 8 (helper formats): "
 ITEM_1 = "issue 9 item 1 (helper trust): a refused record is `error`, never `fail`"
 KNOWN_WRONG = [
     (_pre_41_veths, "2014.1", "devices.hybrid-plug", "pass", ITEM_8 + "pre-4.1 veths"),
-    (_ssh_dropped_first, "15.0.0", "sg.ssh", "fail", ITEM_8 + "rule order, first match wins"),
     (fail_in("ps_refused", "processes"), "15.0.0", "dhcp.dnsmasq", "error", ITEM_1),
     (fail_in("link_refused", "link"), "15.0.0", "devices.instance-tap", "error", ITEM_1),
     (_nothing_walked, "15.0.0", "namespaces.qdhcp", "error", ITEM_1),
