@@ -1,6 +1,6 @@
 """Benchmark `labgrade batch` on N simulated hosts against the floor of plain ssh (needs root).
 
-For each count N: bring up N simulated hosts (`grader.lab.api`), optionally add a round-trip
+For each count N: bring up N simulated hosts (`labsim.api`), optionally add a round-trip
 delay to every connection (bench/delay_relay.py in the ssh ProxyCommand), then measure
 - the floor: `ssh HOST '<the gather command>'` for every host, JOBS at a time (one connection,
   one command, nothing else), before and after the batches;
@@ -34,9 +34,9 @@ from grader.classdir import ClassDir  # noqa: E402
 from grader.connect import ConnectOptions, wrap_command  # noqa: E402
 from grader.gather import gather_command  # noqa: E402
 from grader.inventory import Student  # noqa: E402
-from grader.lab import api  # noqa: E402
 from grader.model import extra_commands, load_exercises  # noqa: E402
 from grader.report.progress import Progress  # noqa: E402
+from labsim import api  # noqa: E402
 
 RELAY = ROOT / "bench" / "delay_relay.py"
 

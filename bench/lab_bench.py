@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from grader.lab import api, health
+from labsim import api, health
 
 
 def mem_available_kb() -> int:

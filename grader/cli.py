@@ -1,17 +1,30 @@
-"""The `labgrade` command line: parses arguments and hands each subcommand to its module."""
+"""The grader's command line: parses arguments and hands each subcommand to its module.
+
+`labgrade` itself is labgrade/cli.py, which adds the simulated lab's commands through
+EXTRA_COMMANDS and DEFAULTS below; the grader never imports the lab. `python -m grader` runs
+the grader's commands alone.
+"""
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import sys
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from grader import __version__
 from grader.errors import EXIT_BROKEN_PIPE, LabgradeError
 
+RegisterCommands = Callable[[argparse._SubParsersAction], None]
 
-def build_parser() -> argparse.ArgumentParser:
+
+def build_parser(
+    extra_commands: Iterable[RegisterCommands] = (), **defaults: Any
+) -> argparse.ArgumentParser:
+    """The parser of the grader's subcommands, plus EXTRA_COMMANDS (each adds its own
+    subparsers) and DEFAULTS set on every parsed namespace (e.g. `lab_target`, see
+    grader/commands/hosts.py)."""
     parser = argparse.ArgumentParser(
         prog="labgrade",
         description=(
@@ -27,15 +40,14 @@ def build_parser() -> argparse.ArgumentParser:
     from grader.commands import register_all
 
     register_all(sub)
-    if importlib.util.find_spec("grader.lab.cli") is not None:  # the simulated lab's commands
-        from grader.lab import cli as lab_cli
-
-        lab_cli.register(sub)
+    for register in extra_commands:
+        register(sub)
+    parser.set_defaults(**defaults)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+def main(argv: list[str] | None = None, parser: argparse.ArgumentParser | None = None) -> int:
+    parser = parser or build_parser()
     args = parser.parse_args(argv)
     try:
         code = int(args.handler(args) or 0)

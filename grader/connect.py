@@ -17,7 +17,7 @@ import shlex
 import shutil
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +43,8 @@ class ConnectOptions:
     accept_new_host_keys: bool = False  # OpenSSH's StrictHostKeyChecking=accept-new
     ssh_args: tuple[str, ...] = ()  # more ssh options (an Ansible inventory's ssh_common_args)
     suggest_lab: bool = True  # `--lab NAME` exists (check, collect), not in a batch
+    # words added to "name not resolved: NAME ..." (the CLI edge's lab hint, labsim/target.py)
+    unresolved_hint: Callable[[str], str] | None = None
 
 
 # testinfra's backends; a target "SCHEME:..." without "//" names one of them by mistake
@@ -227,7 +229,7 @@ def run_on_host(spec: str, command: str, options: ConnectOptions) -> tuple[str, 
         except Exception as error:
             if watch is not None and watch.killed:
                 raise HostError(timed_out) from None
-            raise HostError(describe_failure(name, error)) from None
+            raise HostError(_hinted(describe_failure(name, error), name, options)) from None
     if watch is not None and watch.killed:
         raise HostError(timed_out)
     stdout, stderr = result.stdout_bytes, result.stderr_bytes
@@ -235,7 +237,7 @@ def run_on_host(spec: str, command: str, options: ConnectOptions) -> tuple[str, 
         name, result.rc, stderr.decode("utf-8", "replace"), bool(stdout.strip()), options
     )
     if problem:
-        raise HostError(problem)
+        raise HostError(_hinted(problem, name, options))
     if len(stdout) > MAX_OUTPUT:
         raise HostError(f"{name} returned more than {MAX_OUTPUT} bytes; refusing it")
     return stdout.decode("utf-8", "replace"), counter[0]
@@ -283,23 +285,15 @@ def command_problem(
 
 
 def not_resolved(name: str) -> str:
-    """The message for a host NAME that does not resolve; when the simulated lab has a host
-    of that name (`labgrade lab up NAME`), how to reach it."""
-    message = f"name not resolved: {name} is not a known host name"
-    if _is_lab_host(name):
-        message += (
-            f" (did you mean `--lab {name}`? a batch reaches lab hosts with the ssh config "
-            "of `labgrade lab ssh-config`)"
-        )
+    """The message for a host NAME that does not resolve."""
+    return f"name not resolved: {name} is not a known host name"
+
+
+def _hinted(message: str, name: str, options: ConnectOptions) -> str:
+    """MESSAGE plus the options' hint when it says NAME does not resolve."""
+    if options.unresolved_hint is not None and message == not_resolved(name):
+        return message + options.unresolved_hint(name)
     return message
-
-
-def _is_lab_host(name: str) -> bool:
-    """Whether the lab's state directory records a host NAME (False when it is unreadable)."""
-    from grader.lab import state
-    from grader.lab.plan import HOSTNAME_RE
-
-    return bool(HOSTNAME_RE.match(name)) and (state.hosts_dir() / f"{name}.json").is_file()
 
 
 _NOT_RESOLVED = ("could not resolve hostname", "name or service not known")

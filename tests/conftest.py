@@ -4,7 +4,7 @@ Usage in any test (the test is skipped, with the reason, when not root or a prog
 
     @pytest.mark.lab
     def test_something(lab):
-        host = lab["complete"]                  # a grader.lab.LabHost
+        host = lab["complete"]                  # a labsim.LabHost
         host.name, host.plan["floating_ip"]     # e.g. "lg-complete", "172.24.4.87"
         lab.ssh_config                          # Path of an ssh_config naming every host
         lab.run("complete", "ip netns list")    # run over real SSH -> CompletedProcess
@@ -29,8 +29,8 @@ from typing import Any
 import pytest
 
 from grader.errors import LabgradeError
-from grader.lab import api, preflight, scenarios, state
-from grader.lab.state import LabHost
+from labsim import api, preflight, scenarios, state
+from labsim.state import LabHost
 
 
 @dataclass

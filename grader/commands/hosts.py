@@ -1,4 +1,9 @@
-"""From the command line's TARGET (or --lab NAME) to a host spec and connection options."""
+"""From the command line's TARGET (or --lab NAME) to a host spec and connection options.
+
+`--lab NAME` is resolved by `args.lab_target`, a context manager NAME -> (host spec, ssh config
+path) that the `labgrade` command (labgrade/cli.py) sets from the simulated lab; the grader
+itself does not know the lab.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,6 @@ import argparse
 import contextlib
 from collections.abc import Iterator
 
-from grader.commands.lab_target import lab_target
 from grader.commands.options import check_readable, connect_options
 from grader.connect import ConnectOptions, normalize_target
 from grader.errors import LabgradeError
@@ -20,6 +24,9 @@ def resolved_target(args: argparse.Namespace) -> Iterator[tuple[str, ConnectOpti
     if args.lab:
         if args.target:
             raise LabgradeError("give a TARGET or --lab NAME, not both")
+        lab_target = getattr(args, "lab_target", None)
+        if lab_target is None:
+            raise LabgradeError("--lab: the simulated lab is not wired in; run `labgrade` itself")
         with lab_target(args.lab) as (spec, ssh_config):
             yield spec, connect_options(args, ssh_config=ssh_config)
     else:

@@ -108,6 +108,7 @@ def connect_options(args: argparse.Namespace, ssh_config: str | None = None) -> 
         ssh_identity_file=args.ssh_identity_file,
         sudo=args.sudo,
         timeout=args.timeout,
+        unresolved_hint=getattr(args, "unresolved_hint", None),  # set by labgrade/cli.py
     )
 
 

@@ -1,7 +1,7 @@
 """The recorded snapshots' OVN and native-firewall parts, taken from the simulated lab's own text.
 
 make_snapshots.py renders a host's records; where `labgrade lab up --backend ovn|ovs-firewall`
-writes something, this module takes the same text from grader/lab (the plan, formats_ovsfw's
+writes something, this module takes the same text from labsim (the plan, formats_ovsfw's
 flows, formats_ovn's ovn-nbctl transaction and external_ids) instead of rendering it a second
 time. The OVN northbound tables are what a real ovsdb-server with the lab's schema prints after
 that transaction (`ovn-nbctl show`, `ovn-nbctl list TABLE`), with its random row UUIDs replaced
@@ -23,8 +23,8 @@ import time
 import uuid
 from pathlib import Path
 
-from grader.lab import formats_ovn, formats_ovsfw, scenarios
-from grader.lab.plan import Plan, device, make_plan
+from labsim import formats_ovn, formats_ovsfw, scenarios
+from labsim.plan import Plan, device, make_plan
 
 # gather.sh's record keys after `ovn-nbctl show`, in its order, and the tables they list.
 NB_TABLES = {

@@ -1,4 +1,13 @@
 # ruff: noqa: E501  (recorded command output is long lines by nature)
+#
+# A deliberately independent oracle, not a rendering of the lab's release profiles
+# (labsim/formats.py). Both are written from the same reference, shared/neutron-formats.md, by
+# separate code: the lab tests grade the simulated hosts the profiles build, the unit tests parse
+# the snapshots written here, so a misreading of the reference in one of them makes the other's
+# tests fail instead of letting both agree on the same mistake. It also covers seven releases
+# where the lab builds three. Only the ML2/OVN and native-firewall text (flows, ovsdb tables)
+# comes from the lab (lab_records.py): it needs the real ovsdb tools to render, and the lab's
+# integration tests are its independent check.
 """Writes tests/data/snapshots/*.json: whole recorded snapshots of DevStack hosts, one per
 scenario and per Neutron release variant, rendered in the shapes of shared/neutron-formats.md.
 The ML2/OVN and native-firewall parts (flows, `ovs-ofctl show`, the northbound tables, external
@@ -28,8 +37,8 @@ from lab_records import (  # noqa: E402  (after the path is set)
     ovn_external_ids,
 )
 
-from grader.lab.plan import Plan  # noqa: E402
-from grader.lab.script_ovn import metadata_devices  # noqa: E402
+from labsim.plan import Plan  # noqa: E402
+from labsim.script_ovn import metadata_devices  # noqa: E402
 
 LAB_BACKEND = {"ovn": "ovn", "native": "ovs-firewall"}
 ORDER = ["icehouse", "kilo", "pike", "queens", "stein", "train", "2024.1"]

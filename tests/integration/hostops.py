@@ -17,8 +17,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from grader.lab import api
-from grader.lab.state import LabHost
+from labsim import api
+from labsim.state import LabHost
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -52,7 +52,7 @@ def on_host(host: LabHost, script: str, timeout: float = 30) -> str:
 
 def labgrade(*args: str, timeout: float = 120, **kwargs: Any) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "grader", *args],
+        [sys.executable, "-m", "labgrade", *args],
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 from junitparser import JUnitXml
 
-from grader.lab import api
 from grader.snapshot import Snapshot
+from labsim import api
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.lab
@@ -83,7 +83,7 @@ def refused_key_config(lab: Any, directory: Path) -> Path:
 def run_labgrade(*args: str, expect: int | set[int]) -> subprocess.CompletedProcess[str]:
     """`labgrade ARGS` in a child process; its exit code must be EXPECT (or one of them)."""
     done = subprocess.run(
-        [sys.executable, "-m", "grader", *args], capture_output=True, text=True, cwd=REPO
+        [sys.executable, "-m", "labgrade", *args], capture_output=True, text=True, cwd=REPO
     )
     assert done.returncode in (expect if isinstance(expect, set) else {expect}), done.stderr
     return done
@@ -219,7 +219,7 @@ def test_sigint_then_resume_equals_an_uninterrupted_run(
     class_lab: ClassLab, tmp_path: Path
 ) -> None:
     out = tmp_path / "part"
-    command = [sys.executable, "-m", "grader", "batch", str(class_lab.inventory)]
+    command = [sys.executable, "-m", "labgrade", "batch", str(class_lab.inventory)]
     process = subprocess.Popen(
         [*command, "--out", str(out), "--jobs", "2"],
         cwd=REPO,

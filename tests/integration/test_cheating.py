@@ -43,7 +43,7 @@ CAUGHT: dict[str, dict[str, set[str]]] = {
 
 def labgrade(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "grader", *args],
+        [sys.executable, "-m", "labgrade", *args],
         capture_output=True,
         text=True,
         timeout=90,

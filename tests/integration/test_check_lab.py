@@ -58,7 +58,7 @@ for _scenario in ("fresh", "cleaned-up"):
 
 def labgrade(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "grader", *args],
+        [sys.executable, "-m", "labgrade", *args],
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -92,7 +92,7 @@ def grade_over_ssh(lab: Any, scenario: str, *extra: str) -> dict[str, Any]:
 
 def grade_on_the_host(lab: Any, scenario: str) -> dict[str, Any]:
     """As a student: log in to the host and run labgrade there (it grades its own host)."""
-    command = f"cd {shlex.quote(str(REPO))} && {shlex.quote(sys.executable)} -m grader check"
+    command = f"cd {shlex.quote(str(REPO))} && {shlex.quote(sys.executable)} -m labgrade check"
     completed = lab.run(scenario, f"{command} --format json", timeout=60)
     return report(completed)
 

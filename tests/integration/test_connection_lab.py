@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from grader.lab import api
+from labsim import api
 
 pytestmark = pytest.mark.lab
-LABGRADE = [sys.executable, "-m", "grader"]
+LABGRADE = [sys.executable, "-m", "labgrade"]
 REMOTE_PORT = 47001
 
 ENV_EXERCISES = f"""\

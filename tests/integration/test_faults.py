@@ -234,7 +234,7 @@ def test_signal_during_batch_stops_cleanly(faulty, sig):
     inventory = class_file(tmp / f"class-{sig.name}.yaml", {"ok": "lg-f-ok", "hang": "lg-f-hang"})
     out = tmp / f"out-{sig.name}"
     process = subprocess.Popen(
-        [sys.executable, "-m", "grader", "batch", str(inventory), "--out", str(out),
+        [sys.executable, "-m", "labgrade", "batch", str(inventory), "--out", str(out),
          "--ssh-config", str(ssh_config), "--timeout", "60", "--quiet"],
         cwd=REPO,
         stdout=subprocess.PIPE,

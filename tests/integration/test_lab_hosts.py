@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.lab import scenarios
+from labsim import scenarios
 
 pytestmark = [
     pytest.mark.lab,
@@ -254,7 +254,7 @@ def test_plain_ssh_with_the_lab_ssh_config(lab):
         assert done.returncode == 0, done.stderr
         assert lab["fresh"].plan["qrouter_ns"] in done.stdout
     text = subprocess.run(
-        [sys.executable, "-m", "grader", "lab", "ssh-config"],
+        [sys.executable, "-m", "labgrade", "lab", "ssh-config"],
         capture_output=True,
         text=True,
         check=True,
@@ -267,7 +267,7 @@ def test_plain_ssh_with_the_lab_ssh_config(lab):
 
 def test_status_shows_each_hosts_backend_iptables_and_description(lab):
     done = subprocess.run(
-        [sys.executable, "-m", "grader", "lab", "status"],
+        [sys.executable, "-m", "labgrade", "lab", "status"],
         capture_output=True,
         text=True,
         check=True,

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from grader.errors import LabError
-from grader.lab import api, namespace, script, state
+from labsim import api, namespace, script, state
 
 pytestmark = pytest.mark.lab
 
@@ -146,7 +146,7 @@ def test_failed_up_is_torn_down(private_state: Path, monkeypatch: pytest.MonkeyP
 
 def test_cli_errors_are_one_line(private_state: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "grader", "lab", "up", "x1", "--scenario", "nope"],
+        [sys.executable, "-m", "labgrade", "lab", "up", "x1", "--scenario", "nope"],
         capture_output=True,
         text=True,
     )
@@ -159,7 +159,19 @@ def test_ctrl_c_during_up_says_interrupted_and_leaves_no_host(private_state: Pat
     built: 'interrupted' (exit 130), never 'build failed: exit -2', and all or nothing holds."""
     hosts_dir = private_state / "hosts"
     up = subprocess.Popen(
-        [sys.executable, "-m", "grader", "lab", "up", "-n", "6", "-j", "2", "--scenario", "fresh"],
+        [
+            sys.executable,
+            "-m",
+            "labgrade",
+            "lab",
+            "up",
+            "-n",
+            "6",
+            "-j",
+            "2",
+            "--scenario",
+            "fresh",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

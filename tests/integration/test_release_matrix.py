@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from grader.lab import api, formats
+from labsim import api, formats
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.lab
@@ -68,7 +68,7 @@ def matrix() -> dict[str, api.HostSpec]:
 
 
 def grade(name: str, ssh_config: Path) -> dict[str, Any]:
-    command = [sys.executable, "-m", "grader", "check", f"ssh://{name}"]
+    command = [sys.executable, "-m", "labgrade", "check", f"ssh://{name}"]
     completed = subprocess.run(
         [*command, "--ssh-config", str(ssh_config), "--format", "json"],
         capture_output=True,

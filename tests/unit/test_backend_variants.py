@@ -17,11 +17,11 @@ from checks.ovsfw import _allows
 from grader import backends, engine
 from grader.errors import InputFileError
 from grader.facts.ovn import _acl
-from grader.lab import formats, formats_ovn, formats_ovsfw, plan, scenarios
 from grader.model import load_exercises
 from grader.outcome import CannotGrade, Outcome
 from grader.parsers.ovn import parse_ofports, parse_ovn_records
 from grader.parsers.ovs import parse_flows
+from labsim import formats, formats_ovn, formats_ovsfw, plan, scenarios
 
 OUTPUTS = Path(__file__).resolve().parents[1] / "data" / "outputs" / "backends"
 GROUP = "pg_f31d9d2f_22ec_454f_9063_3805cd13e104"

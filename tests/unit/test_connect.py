@@ -20,7 +20,8 @@ from grader.connect import (
     wrap_command,
 )
 from grader.errors import EXIT_USAGE, HostError, LabgradeError
-from grader.lab import state
+from labsim import state
+from labsim.target import unresolved_hint
 
 
 def closed_loopback_port() -> int:
@@ -199,7 +200,8 @@ def test_an_unresolved_lab_host_name_suggests_lab(
         ("lgtest-unresolved-2", ""),
     ]:
         with pytest.raises(HostError) as caught:
-            run_on_host(f"{scheme}://{name}", "true", ConnectOptions(timeout=5))
+            options = ConnectOptions(timeout=5, unresolved_hint=unresolved_hint)
+            run_on_host(f"{scheme}://{name}", "true", options)
         message = str(caught.value)
         assert message.startswith(f"name not resolved: {name} is not a known host name{hint}")
         assert message.endswith("`labgrade lab ssh-config`)" if hint else "host name")

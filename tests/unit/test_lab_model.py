@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grader.cli import build_parser, main
 from grader.errors import InputFileError, LabError
-from grader.lab import api, cli, formats, namespace, plan, scenarios, script
-from grader.lab.sshconfig import host_block
-from grader.lab.state import LabHost
+from labgrade.cli import build_parser, main
+from labsim import api, cli, formats, namespace, plan, scenarios, script
+from labsim.sshconfig import host_block
+from labsim.state import LabHost
 
 SCENARIOS = scenarios.load_scenarios()
 

@@ -12,7 +12,7 @@ filter the data path.
 
 from __future__ import annotations
 
-from grader.lab.plan import Plan
+from labsim.plan import Plan
 
 COOKIE = "0x8a5b6d2e4f1c3b7a"
 RULE_PRIORITY = 77

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import shlex
 
-from grader.lab import formats_ovn
-from grader.lab.plan import Plan
-from grader.lab.shell import heredoc, wait_listen
+from labsim import formats_ovn
+from labsim.plan import Plan
+from labsim.shell import heredoc, wait_listen
 
 q = shlex.quote
 

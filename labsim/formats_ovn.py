@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import shlex
 
-from grader.lab.formats import haproxy_text
-from grader.lab.plan import Plan
+from labsim.formats import haproxy_text
+from labsim.plan import Plan
 
 NB_SCHEMA = "/usr/share/ovn/ovn-nb.ovsschema"
 NB_DIR = "/run/ovn"  # ovn-nbctl's default database is unix:/var/run/ovn/ovnnb_db.sock

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from grader.lab.plan import CHAIN_PREFIX, Plan
+from labsim.plan import CHAIN_PREFIX, Plan
 
 METADATA_IP = "169.254.169.254"
 METADATA_PORT = 9697

@@ -1,4 +1,4 @@
-"""Load and validate the lab's scenarios file (grader/lab/scenarios.yaml by default).
+"""Load and validate the lab's scenarios file (labsim/scenarios.yaml by default).
 
 A scenario is plain data: which parts of the exercise a simulated host holds. Errors name the
 file, the line and the key (`InputFileError`, exit code 2).
@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from grader.errors import InputFileError, LabError
-from grader.lab.extras import parse_extras
+from labsim.extras import parse_extras
 
 DEFAULT_FILE = Path(__file__).with_name("scenarios.yaml")
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
@@ -55,7 +55,7 @@ class Scenario:
     dhcp: bool = True
     metadata: bool = True
     security_group_rules: tuple[Rule, ...] = field(default_factory=tuple)
-    extras: tuple[dict[str, Any], ...] = ()  # grader/lab/extras.py steps
+    extras: tuple[dict[str, Any], ...] = ()  # labsim/extras.py steps
 
 
 def scenarios_file() -> Path:

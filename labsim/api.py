@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.errors import LabError
-from grader.lab import formats, health, namespace, plan, preflight, scenarios, state
-from grader.lab.script import build_script
-from grader.lab.sshconfig import ssh_config_text, write_ssh_config
-from grader.lab.state import LabHost
+from labsim import formats, health, namespace, plan, preflight, scenarios, state
+from labsim.script import build_script
+from labsim.sshconfig import ssh_config_text, write_ssh_config
+from labsim.state import LabHost
 
 __all__ = [
     "HostSpec",

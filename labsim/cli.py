@@ -9,7 +9,7 @@ import time
 
 from grader.commands.options import write_output
 from grader.errors import LabError, LabgradeError
-from grader.lab import api, formats, scenarios, state
+from labsim import api, formats, scenarios, state
 
 
 class _WholeNames(argparse.HelpFormatter):

@@ -13,12 +13,12 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-from grader.lab import formats, formats_ovsfw, script_ovn
-from grader.lab.extras import extras_script
-from grader.lab.formats import Backend, Release
-from grader.lab.plan import Plan
-from grader.lab.shell import heredoc as _heredoc
-from grader.lab.shell import wait_listen as _wait_listen
+from labsim import formats, formats_ovsfw, script_ovn
+from labsim.extras import extras_script
+from labsim.formats import Backend, Release
+from labsim.plan import Plan
+from labsim.shell import heredoc as _heredoc
+from labsim.shell import wait_listen as _wait_listen
 
 RUN_DIR = "/run/lab"
 HOST_KEY = f"{RUN_DIR}/ssh_host_ed25519_key"
@@ -320,7 +320,7 @@ def build_script(plan: Plan, release: Release, authorized_key: str) -> str:
         *_host_iptables(plan, release, backend),
         *agents,
         *(script_ovn.build_lines(plan) if backend.ovn else []),
-        *extras_script(plan),  # a scenario's hand-made additions (grader/lab/extras.py)
+        *extras_script(plan),  # a scenario's hand-made additions (labsim/extras.py)
         *_sshd(plan["name"], authorized_key),
         f'echo "hostkey $(cat {HOST_KEY}.pub)"',
     ]

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grader.lab import state
-from grader.lab.state import LabHost
+from labsim import state
+from labsim.state import LabHost
 
 
 def host_block(host: LabHost) -> str:

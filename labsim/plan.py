@@ -15,7 +15,7 @@ import uuid
 from typing import Any
 
 from grader.errors import LabError
-from grader.lab.scenarios import Scenario
+from labsim.scenarios import Scenario
 
 HOSTNAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 PRIVATE_CIDR = "10.0.0.0/24"

@@ -6,8 +6,8 @@ import contextlib
 import os
 from pathlib import Path
 
-from grader.lab import namespace
-from grader.lab.state import LabHost
+from labsim import namespace
+from labsim.state import LabHost
 
 
 def host_processes(init_pid: int) -> list[str]:

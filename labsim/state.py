@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import LabError
-from grader.lab import preflight
-from grader.lab.namespace import Namespaces
+from labsim import preflight
+from labsim.namespace import Namespaces
 
 DEFAULT_DIR = "/run/labgrade"
 

@@ -11,7 +11,7 @@ can do by hand to look done without doing the exercise.
 rewritten to ARGV, so `ps` shows exactly ARGV. The steps run after the host is built, before sshd.
 
     steps = parse_extras(raw, fail)     # validated at scenario load (fail -> InputFileError)
-    lines = extras_script(plan)         # shell lines for grader/lab/script.py
+    lines = extras_script(plan)         # shell lines for labsim/script.py
 """
 
 from __future__ import annotations

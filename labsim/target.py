@@ -1,6 +1,8 @@
-"""`--lab NAME`: grade a host of the simulated lab over SSH with the lab's own ssh config.
+"""`check --lab NAME`: grade a host of the simulated lab over SSH with the lab's own ssh config;
+and the hint for a lab host's name given as a plain TARGET. labgrade/cli.py hands both to the
+grader's commands.
 
-The config is the one `labgrade lab ssh-config` prints (grader.lab.api.ssh_config_text),
+The config is the one `labgrade lab ssh-config` prints (labsim.api.ssh_config_text),
 written to a private temporary file for the length of the run.
 """
 
@@ -13,13 +15,14 @@ import tempfile
 from collections.abc import Iterator
 
 from grader.errors import LabError, LabgradeError
+from labsim import api, state
+from labsim.plan import HOSTNAME_RE
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
 
 
 def lab_ssh_config_text(name: str) -> str:
     """The lab's ssh config; LabError if it has no host NAME."""
-    from grader.lab import api
 
     text = api.ssh_config_text()
     if not re.search(rf"^Host {re.escape(name)}$", text, re.MULTILINE):
@@ -41,3 +44,18 @@ def lab_target(name: str) -> Iterator[tuple[str, str]]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
+
+
+def unresolved_hint(name: str) -> str:
+    """Words added to "name not resolved: NAME ..." when the lab has a host NAME."""
+    if not is_lab_host(name):
+        return ""
+    return (
+        f" (did you mean `--lab {name}`? a batch reaches lab hosts with the ssh config "
+        "of `labgrade lab ssh-config`)"
+    )
+
+
+def is_lab_host(name: str) -> bool:
+    """Whether the lab's state directory records a host NAME (False when it is unreadable)."""
+    return bool(HOSTNAME_RE.match(name)) and (state.hosts_dir() / f"{name}.json").is_file()

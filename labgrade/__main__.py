@@ -1,0 +1,3 @@
+from labgrade.cli import main
+
+raise SystemExit(main())
