@@ -17,6 +17,7 @@ import shlex
 import shutil
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,8 @@ from grader import deadline
 from grader.deadline import ProcessWatch
 from grader.errors import HostError, LabgradeError
 
+MAX_ATTEMPTS = 3  # connections dropped before the ssh handshake are tried again (run_with_retries)
+RETRY_PAUSE = 1.0  # seconds before the second attempt; doubled before each next one
 MAX_OUTPUT = 256 * 1024 * 1024  # bytes of gather output accepted
 KILL_GRACE = 5  # seconds between `timeout`'s TERM and KILL
 LOCAL_GRACE = 2  # seconds more before we kill our own side (local_deadline)
@@ -43,8 +46,9 @@ class ConnectOptions:
     accept_new_host_keys: bool = False  # OpenSSH's StrictHostKeyChecking=accept-new
     ssh_args: tuple[str, ...] = ()  # more ssh options (an Ansible inventory's ssh_common_args)
     suggest_lab: bool = True  # `--lab NAME` exists (check, collect), not in a batch
-    # words added to "name not resolved: NAME ..." (the CLI edge's lab hint, labsim/target.py)
-    unresolved_hint: Callable[[str], str] | None = None
+    # words added to "name not resolved: NAME ..." (the CLI edge's lab hint, labsim/target.py),
+    # called with NAME and suggest_lab
+    unresolved_hint: Callable[[str, bool], str] | None = None
 
 
 # testinfra's backends; a target "SCHEME:..." without "//" names one of them by mistake
@@ -229,7 +233,7 @@ def run_on_host(spec: str, command: str, options: ConnectOptions) -> tuple[str, 
         except Exception as error:
             if watch is not None and watch.killed:
                 raise HostError(timed_out) from None
-            raise HostError(_hinted(describe_failure(name, error), name, options)) from None
+            raise connection_error(name, error, options) from None
     if watch is not None and watch.killed:
         raise HostError(timed_out)
     stdout, stderr = result.stdout_bytes, result.stderr_bytes
@@ -241,6 +245,39 @@ def run_on_host(spec: str, command: str, options: ConnectOptions) -> tuple[str, 
     if len(stdout) > MAX_OUTPUT:
         raise HostError(f"{name} returned more than {MAX_OUTPUT} bytes; refusing it")
     return stdout.decode("utf-8", "replace"), counter[0]
+
+
+def run_with_retries(spec: str, command: str, options: ConnectOptions) -> tuple[str, int, int]:
+    """run_on_host, with a connection the server dropped before the ssh handshake (sshd busy:
+    MaxStartups, `kex_exchange_identification: Connection closed by remote host`) tried again,
+    at most MAX_ATTEMPTS times in all, waiting 1 s, then 2 s, within the timeout. Refused
+    keys, failed logins and everything after the handshake are never retried.
+    Returns (stdout, remote commands run, attempts); a HostError carries `.attempts`."""
+    started = time.monotonic()
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            stdout, remote_commands = run_on_host(spec, command, options)
+            return stdout, remote_commands, attempt
+        except HostError as error:
+            error.attempts = attempt
+            pause = RETRY_PAUSE * 2 ** (attempt - 1)
+            late = time.monotonic() - started + pause >= options.timeout
+            if not error.transient or attempt == MAX_ATTEMPTS or late or not _pause(pause):
+                if error.transient and attempt > 1:
+                    error.args = (f"{error} ({attempt} attempts)",)
+                raise
+    raise AssertionError("unreachable")
+
+
+def _pause(seconds: float) -> bool:
+    """Wait SECONDS; False when the host was cut off meanwhile (batch timeout, Ctrl-C)."""
+    watch = deadline.active_watch()
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if watch is not None and watch.killed:
+            return False
+        time.sleep(min(0.1, max(0.0, end - time.monotonic())))
+    return not (watch is not None and watch.killed)
 
 
 def _count_runs(backend: Any) -> list[int]:
@@ -292,7 +329,7 @@ def not_resolved(name: str) -> str:
 def _hinted(message: str, name: str, options: ConnectOptions) -> str:
     """MESSAGE plus the options' hint when it says NAME does not resolve."""
     if options.unresolved_hint is not None and message == not_resolved(name):
-        return message + options.unresolved_hint(name)
+        return message + options.unresolved_hint(name, options.suggest_lab)
     return message
 
 
@@ -303,13 +340,39 @@ _SSH_MESSAGES = (
     ("network is unreachable", "{name} is unreachable: network is unreachable"),
     ("connection timed out", "{name} is unreachable: connection timed out"),
     ("operation timed out", "{name} is unreachable: connection timed out"),
-    ("remote host identification has changed", "host key of {name} changed: {detail}"),
-    ("host key verification failed", "host key verification failed for {name}: {detail}"),
+    ("remote host identification has changed", "{changed}"),
+    ("has changed and you have requested strict checking", "{changed}"),
+    ("host key verification failed", "{unknown}"),
+    (
+        "kex_exchange_identification",
+        "{name} dropped the connection before the ssh handshake "
+        "(sshd busy, e.g. its MaxStartups limit): {detail}",
+    ),
     ("permission denied", "permission denied on {name}: {detail}"),
     ("connection closed", "{name} closed the connection: {detail}"),
     ("connection reset", "{name} reset the connection: {detail}"),
     ("not found", "{detail}"),
 )
+
+
+UNKNOWN_KEY = (
+    "host key of {name} is not known here (not in known_hosts): check it, then record it with "
+    "--accept-new-host-keys (a batch: `accept_new_host_keys: true` under defaults: of class.yaml), "
+    "or add it with `ssh-keyscan` (docs/batch.md, first run with a new class)"
+)
+_OFFENDING = re.compile(r"Offending \S+ key in (\S+):(\d+)")
+
+
+def key_changed(name: str, stderr: str) -> str:
+    """The line for a host whose key differs from the one recorded: refused, always."""
+    offending = _OFFENDING.search(stderr)
+    where = f" ({offending.group(1)} line {offending.group(2)})" if offending else ""
+    remove = f"ssh-keygen -R {name}" + (f" -f {offending.group(1)}" if offending else "")
+    return (
+        f"host key of {name} CHANGED since it was recorded{where}: refused (also with "
+        f"--accept-new-host-keys); a reinstalled host? check the new key, remove the old one "
+        f"with `{remove}` and connect again; otherwise something answers in its place"
+    )
 
 
 def _ssh_problem(name: str, stderr: str) -> str | None:
@@ -318,9 +381,35 @@ def _ssh_problem(name: str, stderr: str) -> str | None:
         return not_resolved(name)
     for needle, message in _SSH_MESSAGES:
         if needle in lowered:
-            return message.format(name=name, detail=_last_line(stderr) or needle)
+            detail = _last_line(stderr) or needle
+            changed = key_changed(name, stderr)
+            return message.format(
+                name=name, detail=detail, changed=changed, unknown=UNKNOWN_KEY.format(name=name)
+            )
+
     detail = _last_line(stderr)
     return f"cannot reach {name} over ssh: {detail}" if detail else None
+
+
+# A server that closed the connection before the ssh handshake: busy (MaxStartups), or
+# restarting. Nothing ran on the host, so trying again is safe.
+_DROPPED = ("kex_exchange_identification", "ssh_exchange_identification", "protocol banner")
+
+
+def connection_error(name: str, error: BaseException, options: ConnectOptions) -> HostError:
+    """The HostError for an exception raised while connecting or running; `.transient` when
+    the server dropped the connection before the handshake (worth another attempt)."""
+    message = describe_failure(name, error)
+    message = _hinted(message, name, options)
+    result = error.args[0] if error.args else None
+    if hasattr(result, "stderr_bytes"):
+        text = result.stderr_bytes.decode("utf-8", "replace").lower()
+    else:
+        text = f"{type(error).__name__}: {error}".lower()
+    refused = any(word in text for word in ("permission denied", "host key", "authentic"))
+    failure = HostError(message)
+    failure.transient = not refused and any(word in text for word in _DROPPED)
+    return failure
 
 
 def describe_failure(name: str, error: BaseException) -> str:
@@ -342,7 +431,7 @@ def describe_failure(name: str, error: BaseException) -> str:
     if kind in ("AuthenticationException", "BadAuthenticationType", "PasswordRequiredException"):
         return f"permission denied on {name}: {text or kind}"
     if kind == "BadHostKeyException":
-        return f"host key of {name} changed: {text}"
+        return key_changed(name, text)
     if kind == "SSHException":
         return f"ssh to {name} failed: {text}"
     return f"cannot reach {name}: {kind}: {_last_line(text) or kind}"

@@ -45,6 +45,8 @@ class HostError(LabgradeError):
     """The host could not be graded: the message names the host and what went wrong."""
 
     exit_code = EXIT_HOST
+    transient = False  # the server dropped the connection before the handshake: try again
+    attempts = 1  # connections tried (connect.run_with_retries)
 
 
 class LabError(LabgradeError):

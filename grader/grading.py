@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from grader.connect import ConnectOptions, host_name, redact, run_on_host
+from grader.connect import ConnectOptions, host_name, redact, run_with_retries
 from grader.engine import grade
 from grader.errors import HostError, InputFileError
 from grader.gather import gather_command, parse_gather_output
@@ -25,15 +26,17 @@ from grader.snapshot import Snapshot
 
 def gather_snapshot(
     spec: str, extra_commands: Sequence[str], options: ConnectOptions
-) -> tuple[Snapshot, int]:
-    """Gather SPEC in one remote command: (snapshot, number of remote commands run).
+) -> tuple[Snapshot, int, int]:
+    """Gather SPEC in one remote command: (snapshot, remote commands run, connections tried).
 
     The snapshot is stamped with the target (without any password) and the time of gathering,
     so a saved one (`collect`, a batch's students/<id>.snapshot.json) says where and when."""
-    stdout, remote_commands = run_on_host(spec, gather_command(list(extra_commands)), options)
+    command = gather_command(list(extra_commands))
+    stdout, remote_commands, attempts = run_with_retries(spec, command, options)
     snapshot = parse_gather_output(stdout, target=host_name(spec))
     collected_at = datetime.now(UTC).isoformat(timespec="seconds")
-    return snapshot.with_meta(target=redact(spec), collected_at=collected_at), remote_commands
+    stamped = snapshot.with_meta(target=redact(spec), collected_at=collected_at)
+    return stamped, remote_commands, attempts
 
 
 def build_facts(snapshot: Snapshot) -> Any:
@@ -87,12 +90,15 @@ def grade_target(
     selection = exercises.select(only)
     candidates = exercises.select(only, backend=None).to_run  # the backend is not known yet
     try:
-        snapshot, remote_commands = gather_snapshot(spec, extra_commands(candidates), options)
+        snapshot, remote_commands, attempts = gather_snapshot(
+            spec, extra_commands(candidates), options
+        )
     except Exception as error:
         reason = str(error) if isinstance(error, HostError) else why(error)
         max_score = sum(e.max_points for e in selection.exercises)
-        target = redact(spec)
-        return host_error(target, reason, max_score, duration=time.monotonic() - started), None
+        duration = time.monotonic() - started
+        tried = error.attempts if isinstance(error, HostError) else 1
+        return host_error(redact(spec), reason, max_score, duration=duration, attempts=tried), None
     result = grade_snapshot(
         snapshot,
         exercises,
@@ -102,4 +108,4 @@ def grade_target(
         started=started,
         unreadable="cannot read what the host returned",
     )
-    return result, snapshot
+    return replace(result, attempts=attempts), snapshot

@@ -6,8 +6,8 @@
 
 class.yaml has a `defaults:` mapping and a `students:` list; a student's own keys override the
 defaults. A CSV file has a header line naming its columns (id is required). Keys and columns:
-id, name, email, target, user, port, identity_file, ssh_config, sudo. Every problem is an
-InputFileError naming the file, the line and the field (docs/batch.md).
+id, name, email, target, user, port, identity_file, ssh_config, sudo, accept_new_host_keys.
+Every problem is an InputFileError naming the file, the line and the field (docs/batch.md).
 """
 
 from __future__ import annotations
@@ -30,7 +30,14 @@ USER_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
 SPEC_PATTERN = re.compile(r"^[A-Za-z0-9_@:./?&=\[\]%+,~-]+$")
 SSH_SCHEMES = ("ssh", "safe-ssh", "paramiko")
 STUDENT_KEYS = ("id", "name", "email", "target")
-CONNECTION_KEYS = ("user", "port", "identity_file", "ssh_config", "sudo")
+CONNECTION_KEYS = (
+    "user",
+    "port",
+    "identity_file",
+    "ssh_config",
+    "sudo",
+    "accept_new_host_keys",
+)
 MAX_TEXT = 200
 MAX_STUDENTS = 5000
 
@@ -46,14 +53,17 @@ class Student:
     ssh_config: str | None = None
     identity_file: str | None = None
     sudo: bool | None = None  # None: as the command line says
+    accept_new_host_keys: bool | None = None  # None: as the command line says
 
     def options(self, base: ConnectOptions) -> ConnectOptions:
         """BASE (the command line's options) with this student's own settings applied."""
+        accept_new = self.accept_new_host_keys
         return replace(
             base,
             ssh_config=self.ssh_config or base.ssh_config,
             ssh_identity_file=self.identity_file or base.ssh_identity_file,
             sudo=base.sudo if self.sudo is None else self.sudo,
+            accept_new_host_keys=base.accept_new_host_keys if accept_new is None else accept_new,
         )
 
 
@@ -107,6 +117,7 @@ class Fields:
             ssh_config=self.path_value(raw, "ssh_config"),
             identity_file=self.path_value(raw, "identity_file"),
             sudo=self.flag(raw, "sudo"),
+            accept_new_host_keys=self.flag(raw, "accept_new_host_keys"),
         )
 
     def target(self, raw: Mapping[str, Any]) -> str:

@@ -92,6 +92,7 @@ class HostResult:
     exercises: tuple[ExerciseResult, ...] = ()
     duration: float = 0.0  # seconds, connect + gather + grade
     snapshot: SnapshotSource | None = None  # graded from this saved snapshot, not live
+    attempts: int = 0  # connections tried to gather the host (0: graded from a snapshot)
 
     def checks(self) -> list[CheckResult]:
         return [check for exercise in self.exercises for check in exercise.checks]
@@ -141,6 +142,7 @@ class HostResult:
             "score": self.score,
             "max_score": self.max_score,
             "remote_commands": self.remote_commands,
+            "attempts": self.attempts,
             "duration": round(self.duration, 3),
             "counts": self.counts(),
             "exercises": [exercise.to_dict() for exercise in self.exercises],

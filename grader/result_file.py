@@ -68,4 +68,5 @@ def result_from_dict(doc: Any) -> HostResult:
         remote_commands=int(_number(doc.get("remote_commands", 0), "remote_commands")),
         exercises=tuple(_exercise(item) for item in exercises),
         duration=float(_number(doc.get("duration", 0.0), "duration")),
+        attempts=int(_number(doc.get("attempts", 0), "attempts")),
     )

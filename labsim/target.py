@@ -46,10 +46,16 @@ def lab_target(name: str) -> Iterator[tuple[str, str]]:
             os.unlink(path)
 
 
-def unresolved_hint(name: str) -> str:
-    """Words added to "name not resolved: NAME ..." when the lab has a host NAME."""
+def unresolved_hint(name: str, lab_option: bool = True) -> str:
+    """Words added to "name not resolved: NAME ..." when the lab has a host NAME (LAB_OPTION:
+    the command has `--lab`; `batch` has not, so it is never suggested there)."""
     if not is_lab_host(name):
         return ""
+    if not lab_option:
+        return (
+            f" ({name} is a host of the simulated lab: give the batch --ssh-config FILE, "
+            "FILE written by `labgrade lab ssh-config`)"
+        )
     return (
         f" (did you mean `--lab {name}`? a batch reaches lab hosts with the ssh config "
         "of `labgrade lab ssh-config`)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -171,7 +172,8 @@ def run(args: argparse.Namespace) -> int:
         kept = {s.id: r for s, r in classdir.stored(students) if r and r.has_grade}
     todo = [s for s in students if s.id not in kept]
     jobs = args.jobs or default_jobs(len(todo))
-    settings = Settings(exercises, args.only, connect_options(args), jobs)
+    options = replace(connect_options(args), suggest_lab=False)  # batch has no --lab
+    settings = Settings(exercises, args.only, options, jobs)
     progress = make_progress(sys.stderr, len(todo), quiet=args.quiet)
     with StopSignals() as signals:
         try:

@@ -43,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     exercises = load_exercises(args.exercises)
     with resolved_target(args) as (spec, options):
-        snapshot, _ = gather_snapshot(spec, extra_commands(exercises.checks()), options)
+        snapshot, _, _ = gather_snapshot(spec, extra_commands(exercises.checks()), options)
     write_output(args.output, snapshot.to_json())
     if args.output != "-":
         print(f"labgrade: saved the snapshot of {redact(spec)} to {args.output}", file=sys.stderr)

@@ -83,6 +83,12 @@ def add_connection_options(parser: argparse.ArgumentParser) -> argparse._Argumen
         help="run the gather with `sudo -n` when the remote user is not root",
     )
     group.add_argument(
+        "--accept-new-host-keys",
+        action="store_true",
+        help="record the key of a host not yet in known_hosts (first contact; OpenSSH's "
+        "StrictHostKeyChecking=accept-new); a key that CHANGED is still refused",
+    )
+    group.add_argument(
         "--timeout",
         type=positive_seconds,
         default=120.0,
@@ -109,6 +115,7 @@ def connect_options(args: argparse.Namespace, ssh_config: str | None = None) -> 
         sudo=args.sudo,
         timeout=args.timeout,
         unresolved_hint=getattr(args, "unresolved_hint", None),  # set by labgrade/cli.py
+        accept_new_host_keys=args.accept_new_host_keys,
     )
 
 

@@ -120,9 +120,9 @@ RECORDED = [
         "@@@@@\r\n@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\r\n"
         "Host key verification failed.\r\n",
         ConnectOptions(),
-        "host key of lab-1 changed",
+        "host key of lab-1 CHANGED since it was recorded: refused",
     ),
-    (255, "Host key verification failed.\r\n", ConnectOptions(), "host key verification failed"),
+    (255, "Host key verification failed.\r\n", ConnectOptions(), "host key of lab-1 is not known"),
     (
         255,
         "ssh: connect to host 10.0.0.7 port 22: Connection timed out\r\n",
