@@ -10,10 +10,7 @@ sits in, the namespace dnsmasq runs in, ...).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-from grading import grade
 from neutron_host import (
     DHCP_TAP,
     FIXED,
@@ -35,30 +32,16 @@ from neutron_host import (
     Host,
     hybrid,
 )
-
-Variation = Callable[[Host], Host]
-
-
-def case(check_id: str, status: str, change: Variation | None = None, tag: str = "15.0.0",
-         only: str | None = None, marks: tuple = ()):  # fmt: skip
-    name = change.__name__ if change else "as-neutron-writes-it"
-    return pytest.param(check_id, status, change, tag, only, id=f"{check_id}-{status}-{name}-{tag}",
-                        marks=marks)  # fmt: skip
-
-
-def without_ns(ns: str) -> Variation:
-    def change(host: Host) -> Host:
-        for key in [k for k in host.records if k[1] == ns or k[2] == ns]:
-            del host.records[key]
-        return host.edit("netns_list", drop=ns)
-
-    change.__name__ = f"no_{ns.split('-')[0]}"
-    return change
-
-
-def named(name: str, change: Variation) -> Variation:
-    change.__name__ = name
-    return change
+from outcome_cases import (
+    Variation,
+    assert_outcome,
+    case,
+    edit_in,
+    fail_in,
+    graded,
+    named,
+    without_ns,
+)
 
 
 def rules_refused(host: Host) -> Host:
@@ -80,14 +63,6 @@ def edit_rules(name: str, **how) -> Variation:
 
 def edit_nat(name: str, **how) -> Variation:
     return named(name, lambda host: host.edit("iptables_save", QROUTER, **how))
-
-
-def edit_in(name: str, key: str, ns: str | None = None, arg: str | None = None, **how) -> Variation:
-    return named(name, lambda host: host.edit(key, ns, arg, **how))
-
-
-def fail_in(name: str, key: str, ns: str | None = None, arg: str | None = None) -> Variation:
-    return named(name, lambda host: host.fail(key, ns, arg))
 
 
 REDIRECT = "REDIRECT --to-ports 9697"
@@ -246,25 +221,16 @@ HYBRID_CASES = [
 # fmt: on
 
 
-def graded(change: Variation | None, tag: str, only: str | None = None) -> dict:
-    host = hybrid(tag)
-    if change is not None:
-        host = change(host)
-    return grade(host.facts(), only)
-
-
 @pytest.mark.parametrize(("check_id", "status", "change", "tag", "only"), HYBRID_CASES)
 def test_hybrid_check_outcomes(check_id, status, change, tag, only):
-    result = graded(change, tag, only)[check_id]
-    assert result.status == status, result.evidence
-    assert result.evidence  # every outcome says what was found, or why not
-    if status == "fail":
-        assert result.expected and result.see
+    assert_outcome(graded(hybrid, change, tag, only)[check_id], status)
 
 
 def test_a_complete_host_as_neutron_writes_it_passes_every_check():
     for tag in ("2014.1", "15.0.0"):
-        assert {k: v.status for k, v in graded(None, tag).items() if v.status != "pass"} == {}
+        assert {
+            k: v.status for k, v in graded(hybrid, None, tag).items() if v.status != "pass"
+        } == {}
 
 
 def _pre_41_veths(host: Host) -> Host:
@@ -309,11 +275,13 @@ KNOWN_WRONG = [
     ("change", "tag", "check_id", "status"),
     [
         pytest.param(
-            *c[:4], id=f"{c[2]}-{c[3]}-{c[0].__name__}", marks=pytest.mark.xfail(reason=c[4])
+            *c[:4],
+            id=f"{c[2]}-{c[3]}-{c[0].__name__}",
+            marks=pytest.mark.xfail(reason=c[4], raises=AssertionError),
         )
         for c in KNOWN_WRONG
     ],
 )
 def test_wrong_grades_found_on_recorded_neutron_output(change, tag, check_id, status):
     """Grades that are wrong today on output Neutron really writes (xfail until fixed)."""
-    assert graded(change, tag)[check_id].status == status
+    assert graded(hybrid, change, tag)[check_id].status == status
