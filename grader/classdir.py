@@ -3,8 +3,8 @@ Every file is written atomically (temporary file, then rename), so an interrupte
 each file either complete or absent.
 
     DIR/batch.json                   the class and how it was graded (for --resume and regrade)
-    DIR/grades.csv                   the gradebook
-    DIR/junit.xml                    one testsuite per student
+    DIR/grades.csv                   the gradebook        } the class reports: each format's
+    DIR/junit.xml                    one testsuite each  } class_file (grader/report/reporters.py)
     DIR/students/<id>.json           the `check --format json` report of each student
     DIR/students/<id>.snapshot.json  what was gathered on the student's host
 
@@ -23,8 +23,6 @@ from grader import __version__
 from grader.atomic import write_atomic
 from grader.errors import InputFileError, LabgradeError
 from grader.inventory import ID_PATTERN, Student
-from grader.report.gradebook import render_gradebook
-from grader.report.junit import render_junit
 from grader.result import HostResult
 from grader.result_file import result_from_dict
 from grader.snapshot import MAX_SNAPSHOT_BYTES, Snapshot
@@ -52,14 +50,6 @@ class ClassDir:
     @property
     def manifest_path(self) -> Path:
         return self.path / "batch.json"
-
-    @property
-    def grades_path(self) -> Path:
-        return self.path / "grades.csv"
-
-    @property
-    def junit_path(self) -> Path:
-        return self.path / "junit.xml"
 
     def result_path(self, student_id: str) -> Path:
         return self.students_dir / f"{student_id}.json"
@@ -147,17 +137,6 @@ class ClassDir:
         if not path.is_file():
             return None
         return Snapshot.from_json(read_bounded(path, MAX_SNAPSHOT_BYTES), source=str(path))
-
-    def write_class_files(
-        self, entries: Sequence[Entry], exercise_ids: Sequence[str], order: Sequence[str] = ()
-    ) -> None:
-        """grades.csv and junit.xml for ENTRIES (students not graded yet: `pending` rows, and
-        a testsuite with one skipped testcase);
-        grades.csv has a column for each of EXERCISE_IDS and each exercise graded for some
-        student, in ORDER (render_gradebook)."""
-        self.write(self.grades_path, render_gradebook(entries, exercise_ids, order))
-        junit = render_junit([r for _, r in entries], names=[s.id for s, _ in entries])
-        self.write(self.junit_path, junit)
 
     def stored(self, students: Sequence[Student]) -> list[Entry]:
         return [(student, self.read_result(student.id)) for student in students]

@@ -22,6 +22,7 @@ from grader.commands.options import (
     connect_options,
     split_only,
 )
+from grader.commands.reports import add_report_option, class_reports
 from grader.errors import LabgradeError
 from grader.inventory import Student, load_ansible_inventory, load_inventory
 from grader.model import load_exercises
@@ -49,6 +50,7 @@ examples:
   labgrade batch class.csv --jobs 32 --timeout 60 --only sg
   labgrade batch --ansible-inventory hosts.ini --out grades-week3
   labgrade batch class.yaml --out grades-week3 --resume
+  labgrade batch class.yaml --out grades-week3 --report junit=ci/class.xml
 """
 DEFAULT_OUT = "labgrade-results"
 
@@ -78,6 +80,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_exercises_option(parser)
     add_only_option(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress display")
+    add_report_option(
+        parser.add_argument_group("output"), "default: the format's file in DIR, or stdout"
+    )
     add_connection_options(parser)
     parser.set_defaults(handler=run)
 
@@ -163,6 +168,7 @@ def run(args: argparse.Namespace) -> int:
     exercises = load_exercises(args.exercises)
     exercises.select(args.only)  # an unknown --only id is a usage error
     classdir = ClassDir(args.out)
+    class_reports(args.report, classdir.path)  # a usage error before grading
     check_resumable(classdir, args)
     classdir.create()
     only = tuple(args.only) if args.only else None
@@ -182,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
             batch = BatchRun(interrupted=True)
         signals.hold()
         entries = [(s, batch.results.get(s.id) or kept.get(s.id)) for s in students]
-        code = finish_class(classdir, entries, exercises, args.only)
+        code = finish_class(classdir, entries, exercises, args.only, args.report)
         if not (batch.interrupted or signals.received):
             return code
         left = sum(1 for _, result in entries if result is None)

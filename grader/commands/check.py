@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 import time
 from dataclasses import dataclass, replace
 
@@ -16,8 +15,8 @@ from grader.commands.options import (
     add_only_option,
     add_target_options,
     split_only,
-    write_output,
 )
+from grader.commands.reports import add_report_option, host_reports, write_host_reports
 from grader.errors import (
     EXIT_HOST,
     EXIT_NOT_PASSING,
@@ -26,9 +25,8 @@ from grader.errors import (
 )
 from grader.grading import grade_snapshot, grade_target
 from grader.model import Exercises, load_exercises
-from grader.report import render_json, render_junit, render_text
+from grader.report.reporters import REPORTERS
 from grader.report.safetext import number
-from grader.report.text import use_color
 from grader.result import HostResult, SnapshotSource
 from grader.snapshot import MAX_SNAPSHOT_BYTES, Snapshot
 from grader.yamlfile import read_bounded
@@ -56,6 +54,7 @@ examples:
   labgrade check --only cleanup                the clean-up exercise, not run by default
   labgrade check --snapshot s07.json --format json
   labgrade check HOST --junit report.xml --json report.json --min-score 80%
+  labgrade check HOST --report text --report json=r.json --report junit=r.xml
 """
 
 
@@ -68,11 +67,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_exercises_option(parser)
     add_only_option(parser)
     output = parser.add_argument_group("output")
+    add_report_option(output, "default: text on standard output")
     output.add_argument(
         "--format",
-        choices=("text", "json"),
-        default="text",
-        help="report format on standard output (default: text)",
+        choices=[name for name, reporter in REPORTERS.items() if reporter.host],
+        help="report format on standard output (default: text); = --report FORMAT",
     )
     output.add_argument("--json", metavar="FILE", help="also write the JSON report to FILE")
     output.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report to FILE")
@@ -159,20 +158,12 @@ def run(args: argparse.Namespace) -> int:
     exercises = load_exercises(args.exercises)
     exercises.select(args.only)  # an unknown --only id is a usage error
     check_reachable(args.min_score, exercises, args.only)
+    reports = host_reports(args)  # a usage error before connecting
     if args.snapshot:
         if args.target or args.lab:
             raise LabgradeError("give a TARGET or --snapshot FILE, not both")
         result = grade_snapshot_file(args.snapshot, exercises, args.only)
     else:
         result = grade_host(args, exercises)
-    if args.json:
-        write_output(args.json, render_json(result))
-    if args.junit:
-        write_output(args.junit, render_junit([result]))
-    if args.format == "json":
-        sys.stdout.write(render_json(result))
-    elif result.status == "error":
-        sys.stderr.write(render_text(result, color=use_color(sys.stderr)))
-    else:
-        sys.stdout.write(render_text(result, color=use_color(sys.stdout)))
+    write_host_reports(reports, result)
     return exit_code(result, args.min_score)

@@ -1,4 +1,4 @@
-"""What `batch` and `regrade` do at the end: write the class files, print the summary."""
+"""What `batch` and `regrade` do at the end: write the class reports, print the summary."""
 
 from __future__ import annotations
 
@@ -6,23 +6,26 @@ import sys
 from collections.abc import Sequence
 
 from grader.classdir import ClassDir, Entry
+from grader.commands.reports import ReportSpec, class_reports, write_class_reports
 from grader.errors import EXIT_HOST, EXIT_OK
 from grader.model import Exercises
-from grader.report.summary import render_summary
+from grader.report.reporters import ClassReport
 
 
 def finish_class(
-    classdir: ClassDir, entries: Sequence[Entry], exercises: Exercises, only: Sequence[str] | None
+    classdir: ClassDir,
+    entries: Sequence[Entry],
+    exercises: Exercises,
+    only: Sequence[str] | None,
+    reports: Sequence[ReportSpec] = (),
 ) -> int:
-    """Write grades.csv and junit.xml, print the summary; EXIT_HOST if a student is in error."""
+    """Write the class reports (grades.csv, junit.xml and REPORTS), print the summary;
+    EXIT_HOST if a student is in error. grades.csv has a column for each exercise of the
+    lab's own selection and each exercise graded for some student, in the rubric's order."""
     lab_own = [exercise.id for exercise in exercises.select(only).exercises]
-    classdir.write_class_files(entries, lab_own, [e.id for e in exercises.exercises])
-    sys.stdout.write(render_summary(entries))
-    print(
-        f"labgrade: wrote {classdir.grades_path}, {classdir.junit_path} and "
-        f"{classdir.students_dir}/",
-        file=sys.stderr,
-    )
+    report = ClassReport(entries, lab_own, [e.id for e in exercises.exercises])
+    written = write_class_reports(class_reports(reports, classdir.path), report)
+    print(f"labgrade: wrote {', '.join(written)} and {classdir.students_dir}/", file=sys.stderr)
     if any(result is not None and not result.has_grade for _, result in entries):
         return EXIT_HOST
     return EXIT_OK

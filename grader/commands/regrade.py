@@ -8,6 +8,7 @@ from dataclasses import replace
 from grader.classdir import ClassDir, Entry, Manifest
 from grader.commands.class_output import finish_class
 from grader.commands.options import add_command, add_exercises_option, add_only_option, split_only
+from grader.commands.reports import add_report_option, class_reports
 from grader.errors import InputFileError
 from grader.grading import grade_snapshot
 from grader.inventory import Student
@@ -32,6 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("directory", metavar="DIR", help="the --out DIR of `labgrade batch`")
     add_exercises_option(parser)
     add_only_option(parser)
+    add_report_option(
+        parser.add_argument_group("output"), "default: the format's file in DIR, or stdout"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -54,6 +58,7 @@ def regrade_student(
 
 def run(args: argparse.Namespace) -> int:
     classdir = ClassDir(args.directory)
+    class_reports(args.report, classdir.path)  # a usage error before grading
     manifest = classdir.read_manifest()
     only = split_only(args.only) or (list(manifest.only) if manifest.only else None)
     exercises_file = args.exercises or manifest.exercises
@@ -68,4 +73,4 @@ def run(args: argparse.Namespace) -> int:
     classdir.write_manifest(
         Manifest(manifest.students, exercises_file, tuple(only) if only else None)
     )
-    return finish_class(classdir, entries, exercises, only)
+    return finish_class(classdir, entries, exercises, only, args.report)

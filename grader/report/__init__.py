@@ -3,6 +3,8 @@
 render_text(result, color=False)   # the terminal report
 render_json(result)                # docs/json-schema.md
 render_junit([result, ...])        # JUnit XML, one testsuite per host
+
+The formats that `--report` offers are the table REPORTERS in reporters.py (one line each).
 """
 
 from grader.report.json import render_json
