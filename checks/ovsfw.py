@@ -1,8 +1,11 @@
 """ovsfw.*: security groups of the native OVS firewall, read from br-int's OpenFlow flows.
 
 A port's flows match `reg5=<its ofport>` (`ovs-ofctl show br-int`): table 81 is the base of
-ingress (conntrack, INVALID drop), table 82 holds the rules (`ct_state=+new-est,tcp,...,
-tp_dst=22`), and a rule counts only for the instance's own ofport.
+ingress (conntrack), table 82 holds the rules (`ct_state=+new-est,tcp,...,tp_dst=22`), and a
+rule counts only for the instance's own ofport. Some flows are table-wide, for every port:
+Neutron (Newton on) writes table 82's INVALID drop without `reg5`. A remote-group rule is a
+conjunction (`conjunction(N,2/2)` on the port's flow, `nw_src=<member>` on the other half,
+`conj_id=N` accepting): it admits group members only, so it never counts as SSH/ICMP allowed.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 from checks._common import lines, no_instance, only_on
 from checks._registry import check
 from grader.facts import NATIVE, Facts
-from grader.facts.openflow import INGRESS, port_flows
+from grader.facts.openflow import INGRESS, port_flows, table_wide
 from grader.outcome import CannotGrade, Outcome, failed, passed
 from grader.parsers.ovs import Flow
 
@@ -52,10 +55,19 @@ def _covers(value: str | None, port: int | None) -> bool:
     return (port & bits) == (wanted & bits)
 
 
+def _conjunctive(flow: Flow) -> bool:
+    """A flow of a remote-group rule (Neutron's ConjIPFlowManager): one half of a conjunction
+    (`actions=conjunction(N,k/2)`) or its accepting flow (`conj_id=N`). It admits members of
+    the remote group only, never SSH/ICMP from outside."""
+    return flow.has("conj_id") or "conjunction(" in flow.actions
+
+
 def _allows(flow: Flow, protocol: str, port: int | None) -> bool:
     state = flow.get("ct_state")
     if flow.table != 82 or not _accepts(flow) or (state is not None and "+new" not in state):
         return False  # only a flow that lets new connections in is a rule
+    if _conjunctive(flow):
+        return False
     names = PROTOCOLS.get(protocol, (protocol,))
     if not any(flow.has(name) for name in names):
         everything = flow.has("ip") and not any(
@@ -121,7 +133,7 @@ def ovsfw_stateful(facts: Facts) -> Outcome:
         return found
     _, ofport = found
     expected = "ct_state=+inv+trk -> drop (table 93); ct_state=+est-rel-rpl -> output"
-    flows = port_flows(facts.flows, ofport)
+    flows = port_flows(facts.flows, ofport) + table_wide(facts.flows)
     invalid = [f for f in flows if "+inv" in (f.get("ct_state") or "") and not _accepts(f)]
     established = [f for f in flows if "+est" in (f.get("ct_state") or "") and _accepts(f)]
     missing = [n for n, got in (("INVALID drop", invalid), ("ESTABLISHED", established)) if not got]

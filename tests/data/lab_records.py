@@ -72,7 +72,7 @@ def dump_flows(plan: Plan, normal: list[str]) -> str:
         fields = head.split(",")
         cookie, table = fields[0], fields[1]
         match = ",".join(fields[2:])
-        match = re.sub(r"\breg5=(\d+)", lambda m: f"reg5={int(m.group(1)):#x}", match)
+        match = re.sub(r"\b(reg[5-7])=(\d+)", lambda m: f"{m.group(1)}={int(m.group(2)):#x}", match)
         match = re.sub(r"\b(tcp|udp)_dst=", "tp_dst=", match)
         shown.append(
             f" {cookie}, duration=90.0s, {table}, n_packets=0, n_bytes=0, {match} actions={actions}"
