@@ -2,7 +2,7 @@
 Every file is written atomically (temporary file, then rename), so an interrupted batch leaves
 each file either complete or absent.
 
-    DIR/batch.json                   the class and how it was graded (for --resume and regrade)
+    DIR/batch.json                   the class and the rubric that graded it (--resume, regrade)
     DIR/grades.csv                   the gradebook        } the class reports: each format's
     DIR/junit.xml                    one testsuite each  } class_file (grader/report/reporters.py)
     DIR/students/<id>.json           the `check --format json` report of each student
@@ -14,6 +14,7 @@ A student counts as done once students/<id>.json exists (it is written after the
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from grader import __version__
 from grader.atomic import write_atomic
 from grader.errors import InputFileError, LabgradeError
 from grader.inventory import ID_PATTERN, Student
+from grader.model import default_exercises_path
 from grader.result import HostResult
 from grader.result_file import result_from_dict
 from grader.snapshot import MAX_SNAPSHOT_BYTES, Snapshot
@@ -39,6 +41,25 @@ class Manifest:
     students: tuple[Student, ...]
     exercises: str | None  # the exercises file given with --exercises (None: the shipped one)
     only: tuple[str, ...] | None
+    rubric: str | None = None  # rubric_digest() of what graded DIR last (None: not recorded)
+
+
+def rubric_digest(exercises: str | None, only: Sequence[str] | None) -> str:
+    """Which rubric grades a class: "sha256:..." of the exercises file's bytes (the shipped
+    one when EXERCISES is None) and the --only selection (none: the default exercises)."""
+    path = Path(exercises) if exercises else default_exercises_path()
+    try:
+        content = path.read_bytes()
+    except OSError as error:
+        raise LabgradeError(f"cannot read {path}: {error.strerror or error}") from None
+    selection = ",".join(only) if only else "(default)"
+    return "sha256:" + hashlib.sha256(content + b"\0--only " + selection.encode()).hexdigest()
+
+
+def describe_rubric(exercises: str | None, only: Sequence[str] | None) -> str:
+    """The rubric in words: "exercises.yaml (shipped), --only sg"."""
+    where = exercises or f"{default_exercises_path().name} (shipped)"
+    return f"{where}, --only {','.join(only)}" if only else f"{where}, the default exercises"
 
 
 class ClassDir:
@@ -79,6 +100,7 @@ class ClassDir:
             "labgrade_version": __version__,
             "exercises": manifest.exercises,
             "only": list(manifest.only) if manifest.only is not None else None,
+            "rubric": manifest.rubric,
             "students": [
                 {"id": s.id, "name": s.name, "email": s.email, "target": s.target}
                 for s in manifest.students
@@ -119,7 +141,10 @@ class ClassDir:
                 raise ValueError(f"unsafe student id {unsafe[0]!r}")
         except (ValueError, KeyError, TypeError) as error:
             raise InputFileError(name, None, None, f"not a batch manifest: {error}") from None
-        return Manifest(students, doc.get("exercises"), tuple(only) if only else None)
+        rubric = doc.get("rubric")
+        if rubric is not None and not isinstance(rubric, str):
+            raise InputFileError(name, None, "rubric", "not a digest")
+        return Manifest(students, doc.get("exercises"), tuple(only) if only else None, rubric)
 
     def read_result(self, student_id: str) -> HostResult | None:
         """The stored report of STUDENT_ID; None when absent or unreadable (grade it again)."""

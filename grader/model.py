@@ -92,16 +92,24 @@ class Exercises:
         self, only: Sequence[str] | None = None, backend: str | None = DEFAULT_BACKEND
     ) -> Selection:
         """The default exercises whose checks apply to BACKEND (None: every backend's), or
-        those named by ONLY whatever the backend: exercise ids, check ids, or an id prefix
-        before a dot (`sg` selects sg.ssh, sg.icmp ...)."""
+        those named by ONLY: exercise ids, check ids, or an id prefix before a dot (`sg`
+        selects sg.ssh, sg.icmp ...). An exercise or prefix brings the checks of it that apply
+        to BACKEND (all of them when none does); a check named by its id is always graded.
+        So naming every default exercise grades what the default does."""
         if only:
-            wanted = {c.id for c in self.checks() if any(_matches(c, name) for name in only)}
             unknown = [n for n in only if not any(_matches(c, n) for c in self.checks())]
             if unknown:
                 raise LabgradeError(
                     f"--only {unknown[0]}: no such exercise or check"
                     f"{_did_you_mean(unknown[0], self.selectable_ids())} (see `labgrade list`)"
                 )
+            chosen = None if backend is None else self.grading_backend(backend)
+            wanted = set()
+            for name in only:
+                named = [c for c in self.checks() if _matches(c, name)]
+                fitting = [c for c in named if chosen is None or c.applies_to(chosen)]
+                exact = any(c.id == name for c in named)
+                wanted |= {c.id for c in (named if exact or not fitting else fitting)}
         else:
             chosen = None if backend is None else self.grading_backend(backend)
             wanted = {

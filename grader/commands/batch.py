@@ -11,7 +11,7 @@ from types import FrameType
 from typing import Any
 
 from grader.batch import MAX_JOBS, BatchRun, Settings, default_jobs, grade_class
-from grader.classdir import ClassDir, Manifest
+from grader.classdir import ClassDir, Manifest, rubric_digest
 from grader.commands.class_output import finish_class
 from grader.commands.options import (
     add_command,
@@ -117,6 +117,12 @@ def check_resumable(classdir: ClassDir, args: argparse.Namespace) -> None:
             f"(--only {','.join(before.only or ()) or '(default)'}, "
             f"--exercises {before.exercises or '(shipped)'}); give the same ones to resume"
         )
+    if before.rubric is not None and before.rubric != rubric_digest(before.exercises, only):
+        raise LabgradeError(
+            f"the exercises file {before.exercises or '(shipped)'} changed since {classdir.path} "
+            "was graded: resuming would grade the class with two rubrics; run `labgrade regrade "
+            f"{classdir.path}` first, then --resume"
+        )
 
 
 def exercises_path(args: argparse.Namespace) -> str | None:
@@ -172,7 +178,8 @@ def run(args: argparse.Namespace) -> int:
     check_resumable(classdir, args)
     classdir.create()
     only = tuple(args.only) if args.only else None
-    classdir.write_manifest(Manifest(tuple(students), exercises_path(args), only))
+    rubric = rubric_digest(exercises_path(args), only)
+    classdir.write_manifest(Manifest(tuple(students), exercises_path(args), only, rubric))
     kept = {}
     if args.resume:
         kept = {s.id: r for s, r in classdir.stored(students) if r and r.has_grade}

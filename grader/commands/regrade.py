@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import replace
+from pathlib import Path
 
-from grader.classdir import ClassDir, Entry, Manifest
+from grader.classdir import ClassDir, Entry, Manifest, describe_rubric, rubric_digest
 from grader.commands.class_output import finish_class
 from grader.commands.options import add_command, add_exercises_option, add_only_option, split_only
 from grader.commands.reports import add_report_option, class_reports
@@ -19,6 +21,9 @@ from grader.result import HostResult, host_error
 DESCRIPTION = """\
 Grade the class in DIR (written by `labgrade batch`) again from the snapshots stored there,
 without touching a host: after a change to the rubric, give the new --exercises FILE.
+Each run grades what it is asked: --only for this run (none: the default exercises), and
+--exercises FILE (none: the file that graded DIR last); batch.json records the rubric (a
+digest of the file and the selection), and regrade says when it changed since.
 Rewrites DIR's students/<id>.json, grades.csv and junit.xml. Students whose host could not
 be gathered keep their error; students never graded stay `pending`. A student where every
 check is `error` (none passed or failed) is in error too.
@@ -60,10 +65,14 @@ def run(args: argparse.Namespace) -> int:
     classdir = ClassDir(args.directory)
     class_reports(args.report, classdir.path)  # a usage error before grading
     manifest = classdir.read_manifest()
-    only = split_only(args.only) or (list(manifest.only) if manifest.only else None)
-    exercises_file = args.exercises or manifest.exercises
+    only = split_only(args.only)  # for this run only: none = the default exercises
+    exercises_file = str(Path(args.exercises).resolve()) if args.exercises else manifest.exercises
     exercises = load_exercises(exercises_file)
     exercises.select(only)  # an unknown --only id is a usage error
+    rubric = rubric_digest(exercises_file, only)
+    if manifest.rubric is not None and manifest.rubric != rubric:
+        change = rubric_change(classdir, manifest, exercises_file, only)
+        print(f"labgrade: {change}", file=sys.stderr)
     entries: list[Entry] = []
     for student in manifest.students:
         result = regrade_student(classdir, student, exercises, only)
@@ -71,6 +80,20 @@ def run(args: argparse.Namespace) -> int:
             classdir.write_result(student.id, render_json(result))
         entries.append((student, result))
     classdir.write_manifest(
-        Manifest(manifest.students, exercises_file, tuple(only) if only else None)
+        Manifest(manifest.students, exercises_file, tuple(only) if only else None, rubric)
     )
     return finish_class(classdir, entries, exercises, only, args.report)
+
+
+def rubric_change(
+    classdir: ClassDir, before: Manifest, exercises: str | None, only: list[str] | None
+) -> str:
+    """One line: the rubric that graded CLASSDIR last, and the one grading it now."""
+    now = describe_rubric(exercises, only)
+    same_words = describe_rubric(before.exercises, before.only) == now
+    was = "the same file and selection, but the file's content changed" if same_words else ""
+    return (
+        f"the rubric changed since {classdir.path} was last graded: "
+        f"was {was or describe_rubric(before.exercises, before.only)}, now {now}; "
+        "every student is graded with the new one"
+    )
