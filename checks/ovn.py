@@ -16,6 +16,7 @@ from grader.facts import OVN, Facts
 from grader.facts.namespace import record_problem
 from grader.facts.ovn import TABLES, Acl, Northbound, Port, PortGroup, Router
 from grader.outcome import CannotGrade, Outcome, failed, passed
+from grader.parsers.numbers import ascii_int
 
 ALLOW = ("allow", "allow-related", "allow-stateless")
 DROP_GROUP = "neutron_pg_drop"
@@ -86,9 +87,10 @@ def _port_covered(conditions: list[str], port: int | None) -> bool:
         return True
     for condition in conditions:
         words = condition.split()
-        if len(words) != 3 or not words[2].isdigit():
+        number = ascii_int(words[2]) if len(words) == 3 else None
+        if number is None:
             return False
-        op, number = words[1], int(words[2])
+        op = words[1]
         ok = {"==": port == number, ">=": port >= number, "<=": port <= number}.get(op, False)
         if not ok:
             return False

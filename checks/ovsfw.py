@@ -15,6 +15,7 @@ from checks._registry import check
 from grader.facts import NATIVE, Facts
 from grader.facts.openflow import INGRESS, port_flows, table_wide
 from grader.outcome import CannotGrade, Outcome, failed, passed
+from grader.parsers.numbers import ascii_number
 from grader.parsers.ovs import Flow
 
 SEE = "sudo ovs-ofctl dump-flows br-int table=82"
@@ -48,9 +49,8 @@ def _covers(value: str | None, port: int | None) -> bool:
     if value is None or port is None:
         return value is None or port is None
     number, _, mask = value.partition("/")
-    try:
-        wanted, bits = int(number, 0), int(mask, 0) if mask else 0xFFFF
-    except ValueError:
+    wanted, bits = ascii_number(number), ascii_number(mask) if mask else 0xFFFF
+    if wanted is None or bits is None:
         return False
     return (port & bits) == (wanted & bits)
 

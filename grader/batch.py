@@ -14,6 +14,7 @@ shutdown short.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -21,9 +22,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from grader.classdir import ClassDir
-from grader.connect import ConnectOptions, host_name
+from grader.connect import ConnectOptions, host_name, redact
 from grader.deadline import ProcessWatch
-from grader.grading import grade_target
+from grader.grading import grade_target, why
 from grader.inventory import Student
 from grader.model import Exercises
 from grader.report.json import render_json
@@ -76,6 +77,8 @@ class _Worker:
             self.running[student.id] = state
         try:
             return self.grade(state)
+        except Exception as error:  # a bug or a hostile host costs one student, not the class
+            return None if self.stop.is_set() else self.unrecorded(student, error)
         finally:
             with self.lock:
                 del self.running[student.id]
@@ -98,6 +101,17 @@ class _Worker:
         if snapshot is not None:
             snapshot_json = snapshot.to_json()
         self.classdir.write_student(student.id, render_json(result), snapshot_json)
+        return result
+
+    def unrecorded(self, student: Student, error: Exception) -> HostResult:
+        """STUDENT's `error` when grading or writing its files raised ERROR; written if it can
+        be (if not, the result still goes into grades.csv and --resume grades it again)."""
+        settings = self.settings
+        max_score = sum(e.max_points for e in settings.exercises.select(settings.only).exercises)
+        reason = f"{host_name(student.target)}: could not grade or record this host: {why(error)}"
+        result = host_error(redact(student.target), reason, max_score)
+        with contextlib.suppress(Exception):
+            self.classdir.write_student(student.id, render_json(result))
         return result
 
     def cut_off_late(self, timeout: float) -> _Running | None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from grader import __version__
 from grader.errors import EXIT_BROKEN_PIPE, LabgradeError
+from grader.report.safetext import one_line
 
 RegisterCommands = Callable[[argparse._SubParsersAction], None]
 
@@ -54,7 +55,8 @@ def main(argv: list[str] | None = None, parser: argparse.ArgumentParser | None =
         sys.stdout.flush()  # a reader gone away shows here, not at exit
         return code
     except LabgradeError as error:
-        print(f"labgrade: error: {error}", file=sys.stderr)
+        # a message may quote a host or a snapshot: one line, no escape sequences
+        print(f"labgrade: error: {one_line(str(error))}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print("labgrade: interrupted", file=sys.stderr)

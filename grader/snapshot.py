@@ -17,18 +17,16 @@ from types import MappingProxyType
 from typing import Any
 
 from grader.errors import InputFileError
+from grader.snapshot_schema import (
+    check_counts,
+    check_namespaces,
+    load_document,
+    read_meta,
+    read_record,
+)
 
 FORMAT = "labgrade-snapshot/1"
 MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024
-_META_KEYS = (
-    "gatherer",
-    "command_timeout",
-    "target",
-    "collected_at",
-    "total_bytes",
-    "complete",
-    "error",
-)
 
 
 @dataclass(frozen=True)
@@ -44,10 +42,11 @@ class Record:
     truncated: bool = False
     command: str | None = None  # the shell text, for extra commands only
     timed_out: bool = False  # stopped by the gather's per-command timeout (rc 124)
+    refused: str | None = None  # why labgrade did not read `out` (e.g. the line-length cap)
 
     @property
     def ok(self) -> bool:
-        return self.rc == 0
+        return self.rc == 0 and self.refused is None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"key": self.key, "ns": self.ns, "arg": self.arg}
@@ -55,6 +54,8 @@ class Record:
             data["command"] = self.command
         if self.timed_out:
             data["timed_out"] = True
+        if self.refused is not None:
+            data["refused"] = self.refused
         data.update(rc=self.rc, truncated=self.truncated, out=self.out, err=self.err)
         return data
 
@@ -63,6 +64,11 @@ class Record:
 class Snapshot:
     records: tuple[Record, ...]
     meta: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    # built once from RECORDS: every lookup is a dict access, whatever the number of records
+    _index: _Index = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", _Index(self.records))
 
     # --- reading and writing -------------------------------------------------------------
     @classmethod
@@ -72,13 +78,7 @@ class Snapshot:
             if len(data) > MAX_SNAPSHOT_BYTES:
                 raise InputFileError(source, None, None, "snapshot is too large")
             data = data.decode("utf-8", errors="replace")
-        try:
-            doc = json.loads(data)
-        except json.JSONDecodeError as error:
-            raise InputFileError(
-                source, error.lineno, None, f"not a JSON document ({error.msg})"
-            ) from None
-        return cls.from_dict(doc, source)
+        return cls.from_dict(load_document(data, source), source)
 
     @classmethod
     def from_dict(cls, doc: Any, source: str = "<snapshot>") -> Snapshot:
@@ -96,14 +96,21 @@ class Snapshot:
                 "format",
                 f"unsupported version {fmt!r} (this labgrade reads {FORMAT!r})",
             )
-        if doc.get("error"):
-            raise InputFileError(source, None, "error", f"the gather failed: {doc['error']}")
+        meta = read_meta(doc, source)
+        if meta.get("error"):
+            raise InputFileError(source, None, "error", f"the gather failed: {meta['error']}")
         raw_records = doc.get("records")
         if not isinstance(raw_records, list):
             raise InputFileError(source, None, "records", "missing or not a list")
-        records = tuple(_record(item, i, source) for i, item in enumerate(raw_records))
-        meta = {key: doc[key] for key in _META_KEYS if key in doc}
-        return cls(records, MappingProxyType(meta))
+        check_counts(raw_records, source)
+        records = tuple(
+            Record(**read_record(item, i, source)) for i, item in enumerate(raw_records)
+        )
+        snapshot = cls(records, MappingProxyType(meta))
+        listed = snapshot.root("netns_list")
+        lines = listed.out.count("\n") + 1 if listed is not None and listed.out else 0
+        check_namespaces(set(snapshot._index.namespaces), lines, source)
+        return snapshot
 
     def to_dict(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"format": FORMAT}
@@ -120,10 +127,10 @@ class Snapshot:
 
     # --- accessors ------------------------------------------------------------------------
     def find(self, key: str, ns: str | None = None, arg: str | None = None) -> Record | None:
-        for record in self.records:
-            if record.key == key and record.ns == ns and (arg is None or record.arg == arg):
-                return record
-        return None
+        """The first record KEY gathered in NS (for ARG, where given)."""
+        if arg is None:
+            return self._index.first.get((key, ns))
+        return self._index.by_arg.get((key, ns, arg))
 
     def root(self, key: str, arg: str | None = None) -> Record | None:
         """The record KEY gathered in the root namespace (None if it was not gathered)."""
@@ -135,11 +142,7 @@ class Snapshot:
 
     def namespaces(self) -> list[str]:
         """Namespaces the gather walked (in the order of `ip netns list`)."""
-        seen: dict[str, None] = {}
-        for record in self.records:
-            if record.ns is not None:
-                seen.setdefault(record.ns, None)
-        return list(seen)
+        return [name for name in self._index.namespaces if name is not None]
 
     def skipped_namespaces(self) -> list[str]:
         record = self.root("netns_skipped")
@@ -147,44 +150,30 @@ class Snapshot:
 
     def extra(self, command: str) -> Record | None:
         """The record of an extra command (declared by a `command` check) by its shell text."""
-        wanted = command.strip()
-        for record in self.records:
-            if record.key == "extra" and (record.command or "").strip() == wanted:
-                return record
-        return None
+        return self._index.extra.get(command.strip())
 
     def by_key(self, key: str) -> Iterator[Record]:
-        return (record for record in self.records if record.key == key)
+        return iter(self._index.by_key.get(key, ()))
 
     @property
     def truncated(self) -> bool:
         return any(record.truncated for record in self.records)
 
 
-def _record(item: Any, index: int, source: str) -> Record:
-    where = f"records[{index}]"
-    if not isinstance(item, dict) or not isinstance(item.get("key"), str):
-        raise InputFileError(source, None, where, "each record is an object with a 'key'")
-    rc = item.get("rc", 0)
-    if not isinstance(rc, int) or isinstance(rc, bool):
-        raise InputFileError(source, None, f"{where}.rc", "exit code must be an integer")
-    strings = {}
-    for name in ("ns", "arg", "command"):
-        value = item.get(name)
-        if value is not None and not isinstance(value, str):
-            raise InputFileError(source, None, f"{where}.{name}", "must be a string or null")
-        strings[name] = value
-    if strings["command"] is not None:
-        strings["command"] = strings["command"].removesuffix("\n")
-    out, err = item.get("out", ""), item.get("err", "")
-    if not isinstance(out, str) or not isinstance(err, str):
-        raise InputFileError(source, None, f"{where}.out", "output must be a string")
-    return Record(
-        key=item["key"],
-        rc=rc,
-        out=out,
-        err=err,
-        truncated=bool(item.get("truncated", False)),
-        timed_out=item.get("timed_out") is True,
-        **strings,
-    )
+class _Index:
+    """Lookups into a snapshot's records, built in one pass (the first record wins, as the
+    gather writes each (key, namespace, argument) once)."""
+
+    def __init__(self, records: tuple[Record, ...]):
+        self.first: dict[tuple[str, str | None], Record] = {}
+        self.by_arg: dict[tuple[str, str | None, str | None], Record] = {}
+        self.by_key: dict[str, list[Record]] = {}
+        self.extra: dict[str, Record] = {}
+        self.namespaces: dict[str | None, None] = {}
+        for record in records:
+            self.first.setdefault((record.key, record.ns), record)
+            self.by_arg.setdefault((record.key, record.ns, record.arg), record)
+            self.by_key.setdefault(record.key, []).append(record)
+            self.namespaces.setdefault(record.ns, None)
+            if record.key == "extra":
+                self.extra.setdefault((record.command or "").strip(), record)

@@ -16,6 +16,7 @@ from grader.connect import redact
 from grader.errors import EXIT_OK
 from grader.grading import gather_snapshot
 from grader.model import extra_commands, load_exercises
+from grader.report.safetext import one_line
 
 DESCRIPTION = """\
 Gather everything the checks need from TARGET in one remote command and save it as a
@@ -46,5 +47,6 @@ def run(args: argparse.Namespace) -> int:
         snapshot, _, _ = gather_snapshot(spec, extra_commands(exercises.checks()), options)
     write_output(args.output, snapshot.to_json())
     if args.output != "-":
-        print(f"labgrade: saved the snapshot of {redact(spec)} to {args.output}", file=sys.stderr)
+        where = f"{one_line(redact(spec))} to {one_line(args.output)}"
+        print(f"labgrade: saved the snapshot of {where}", file=sys.stderr)
     return EXIT_OK

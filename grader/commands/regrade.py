@@ -12,7 +12,7 @@ from grader.commands.class_output import finish_class
 from grader.commands.options import add_command, add_exercises_option, add_only_option, split_only
 from grader.commands.reports import add_report_option, class_reports
 from grader.errors import InputFileError
-from grader.grading import grade_snapshot
+from grader.grading import grade_snapshot, why
 from grader.inventory import Student
 from grader.model import Exercises, load_exercises
 from grader.report.json import render_json
@@ -51,14 +51,30 @@ def regrade_student(
     max_score = sum(e.max_points for e in exercises.select(only).exercises)
     try:
         snapshot = classdir.read_snapshot(student.id)
+        if snapshot is not None:
+            return grade_snapshot(snapshot, exercises, only, student.target)
     except InputFileError as error:
         return host_error(student.target, f"the stored snapshot is unusable: {error}", max_score)
-    if snapshot is not None:
-        return grade_snapshot(snapshot, exercises, only, student.target)
+    except Exception as error:  # whatever a handed-in snapshot does, it costs one student
+        return host_error(
+            student.target, f"could not grade the stored snapshot: {why(error)}", max_score
+        )
     stored = classdir.read_result(student.id)
     if stored is not None and stored.status == "error":
         return replace(stored, max_score=max_score)
     return None
+
+
+def write_result(classdir: ClassDir, student: Student, result: HostResult) -> HostResult:
+    """Write students/<id>.json: RESULT, or the student's error if RESULT cannot be rendered."""
+    try:
+        text = render_json(result)
+    except Exception as error:
+        reason = f"could not record the result: {why(error)}"
+        result = host_error(student.target, reason, result.max_score)
+        text = render_json(result)
+    classdir.write_result(student.id, text)
+    return result
 
 
 def run(args: argparse.Namespace) -> int:
@@ -77,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     for student in manifest.students:
         result = regrade_student(classdir, student, exercises, only)
         if result is not None:
-            classdir.write_result(student.id, render_json(result))
+            result = write_result(classdir, student, result)
         entries.append((student, result))
     classdir.write_manifest(
         Manifest(manifest.students, exercises_file, tuple(only) if only else None, rubric)

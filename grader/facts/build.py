@@ -14,12 +14,13 @@ from grader.facts.backend import recognise
 from grader.facts.dhcp import build_dhcp, find_dnsmasq
 from grader.facts.instances import find_instances
 from grader.facts.model import Dhcp, Facts, Instance, Router
-from grader.facts.namespace import NamespaceView, namespace_view, record_problem
+from grader.facts.namespace import NamespaceView, namespace_view, parse_safely, record_problem
 from grader.facts.openflow import flow_fixed_ips
 from grader.facts.ovn import Northbound, build_northbound
 from grader.facts.router import build_router
 from grader.parsers.ip_addr import Address
 from grader.parsers.netns import parse_identify, parse_netns_list, parse_pids
+from grader.parsers.numbers import ascii_int
 from grader.parsers.ovn import parse_ofports
 from grader.parsers.ovs import parse_flows, parse_names
 from grader.parsers.processes import parse_processes
@@ -29,7 +30,8 @@ from grader.snapshot import Snapshot
 def build_facts(snapshot: Snapshot) -> Facts:
     listed = snapshot.root("netns_list")
     names = parse_netns_list(listed.out) if listed is not None and listed.ok else []
-    names += [n for n in snapshot.namespaces() if n not in names]
+    listed_names = set(names)
+    names += [n for n in snapshot.namespaces() if n not in listed_names]
     facts = Facts(
         snapshot=snapshot,
         root=namespace_view(snapshot, None),
@@ -39,7 +41,11 @@ def build_facts(snapshot: Snapshot) -> Facts:
     _gather_problems(facts)
     _ovs(facts)
     processes = snapshot.root("processes")
-    facts.processes = parse_processes(processes.out) if processes is not None else []
+    if processes is not None:
+        facts.processes, problem = parse_safely(parse_processes, processes)
+        if problem is not None:
+            facts.processes = []
+            facts.problems.append(f"the process list: {problem}")
     facts.pid_netns = _pid_netns(snapshot)
     _openflow(facts)
     facts.backend, facts.backend_problem = recognise(facts)
@@ -93,13 +99,18 @@ def _openflow(facts: Facts) -> None:
     """br-int's flows and ofports; openflow_error says which of the two could not be read."""
     flows = facts.snapshot.root("ovs_flows_br_int")
     shown = facts.snapshot.root("ovs_ofctl_show_br_int")
-    facts.flows = parse_flows(flows.out) if flows is not None and flows.ok else []
-    facts.ofports = parse_ofports(shown.out) if shown is not None and shown.ok else {}
     problems = [
         f"`ovs-ofctl {what} br-int`: {record_problem(record)}"
         for what, record in (("dump-flows", flows), ("show", shown))
         if record is None or not record.ok
     ]
+    if flows is not None and flows.ok:
+        facts.flows, problem = parse_safely(parse_flows, flows)
+        problems += [f"`ovs-ofctl dump-flows br-int`: {problem}"] if problem else []
+    if shown is not None and shown.ok:
+        facts.ofports, problem = parse_safely(parse_ofports, shown)
+        problems += [f"`ovs-ofctl show br-int`: {problem}"] if problem else []
+    facts.flows, facts.ofports = facts.flows or [], facts.ofports or {}
     facts.openflow_error = "; ".join(problems) or None
 
 
@@ -110,9 +121,10 @@ def _pid_netns(snapshot: Snapshot) -> dict[int, str]:
             for pid in parse_pids(record.out):
                 found[pid] = record.arg
     for record in snapshot.by_key("netns_identify"):
-        if record.ok and record.arg and record.arg.isdigit():
+        pid = ascii_int(record.arg or "")
+        if record.ok and pid is not None:
             names = parse_identify(record.out)
-            found.setdefault(int(record.arg), names[0] if names else "")
+            found.setdefault(pid, names[0] if names else "")
     return found
 
 

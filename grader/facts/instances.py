@@ -107,7 +107,7 @@ def _instance(
 def chain_name(rules: Ruleset, direction: str, port: str) -> str:
     """The per-port chain by name: the one present in the filter table, else the usual one."""
     suffix = f"-{direction}{port[:10]}"
-    present = [chain for chain in rules.chains("filter") if chain.endswith(suffix)]
+    present = rules.chains_ending("filter", suffix)
     for chain in present:
         if chain.startswith(DEFAULT_PREFIX):
             return chain

@@ -6,8 +6,10 @@ view.addresses_of("qg-9a8b7c6d-5e"), view.rules.rules("nat", "neutron-l3-agent-P
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from shlex import quote
+from typing import TypeVar
 
 from grader.parsers.ip_addr import Address, parse_ip_addr
 from grader.parsers.ip_link import Link, parse_ip_link
@@ -15,6 +17,8 @@ from grader.parsers.ip_route import Route, parse_ip_route
 from grader.parsers.iptables_save import Ruleset, parse_iptables_save
 from grader.parsers.listeners import Listener, parse_listeners
 from grader.snapshot import Record, Snapshot
+
+T = TypeVar("T")
 
 # gather key -> the command a student types to list the same rules
 RULE_SOURCES = {
@@ -75,18 +79,29 @@ def namespace_view(snapshot: Snapshot, name: str | None) -> NamespaceView:
         elif not found.ok:
             view.errors[key] = record_problem(found)
         else:
-            setattr(
-                view,
-                {"link": "links", "addr": "addresses", "route": "routes"}[key],
-                parse(found.out),
-            )
+            value, problem = parse_safely(parse, found)
+            if problem is None:
+                setattr(view, {"link": "links", "addr": "addresses", "route": "routes"}[key], value)
+            else:
+                view.errors[key] = problem
     listeners = record("listeners")
     if listeners is not None and listeners.ok:
-        view.listeners = parse_listeners(listeners.out)
+        view.listeners, problem = parse_safely(parse_listeners, listeners)
+        if problem is not None:
+            view.errors["listeners"] = problem
     elif listeners is not None:
         view.errors["listeners"] = record_problem(listeners)
     _pick_rules(view, {key: record(key) for key in RULE_SOURCES})
     return view
+
+
+def parse_safely(parse: Callable[[str], T], found: Record) -> tuple[T | None, str | None]:
+    """(PARSE(found.out), None), or (None, why) when the parser raised: a record no parser can
+    read costs the checks that need it (an `error` naming it), not the whole host."""
+    try:
+        return parse(found.out), None
+    except Exception as error:
+        return None, f"its output could not be read ({type(error).__name__}: {error})"[:300]
 
 
 def _pick_rules(view: NamespaceView, records: dict[str, Record | None]) -> None:
@@ -96,8 +111,11 @@ def _pick_rules(view: NamespaceView, records: dict[str, Record | None]) -> None:
     for key, found in records.items():
         if found is None:
             continue
-        if found.ok:
-            parsed[key] = parse_iptables_save(found.out)
+        rules, problem = parse_safely(parse_iptables_save, found) if found.ok else (None, None)
+        if rules is not None:
+            parsed[key] = rules
+        elif problem is not None:
+            problems.append(f"{RULE_SOURCES[key]}-save: {problem}")
         elif found.rc != 127:
             problems.append(f"{RULE_SOURCES[key]}-save: {record_problem(found)}")
     if not parsed:
@@ -135,6 +153,8 @@ def record_problem(found: Record | None) -> str:
         return "not gathered"
     if found.timed_out:
         return "timed out (stopped by the gather's limit on each command)"
+    if found.refused is not None:
+        return f"not read: {found.refused}"
     text = (found.err or found.out).strip().splitlines()
     detail = text[0][:200] if text else "no output"
     if found.rc == 127:

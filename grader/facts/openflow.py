@@ -7,6 +7,7 @@ table_wide(facts.flows)               # tables 81/82 flows for every port (no re
 
 from __future__ import annotations
 
+from grader.parsers.numbers import ascii_number
 from grader.parsers.ovs import Flow
 
 INGRESS = (81, 82)
@@ -15,10 +16,7 @@ ANTI_SPOOFING = 71  # egress base: `reg5=<ofport>,dl_src=<mac>,nw_src=<ip>` / `a
 
 def reg5(flow: Flow) -> int | None:
     value = flow.get("reg5")
-    try:
-        return int(value, 0) if value else None
-    except ValueError:
-        return None
+    return ascii_number(value) if value else None
 
 
 def port_flows(flows: list[Flow], ofport: int, tables: tuple[int, ...] = INGRESS) -> list[Flow]:

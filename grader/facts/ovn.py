@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from grader.facts.namespace import record_problem
+from grader.parsers.numbers import ascii_int
 from grader.parsers.ovn import ovn_list, ovn_map, parse_ovn_records
 from grader.snapshot import Snapshot
 
@@ -135,10 +136,9 @@ def build_northbound(snapshot: Snapshot) -> Northbound | None:
 
 
 def _acl(row: dict[str, str]) -> Acl:
-    priority = row.get("priority", "0")
     return Acl(
         row.get("direction", ""),
-        int(priority) if priority.isdigit() else 0,
+        ascii_int(row.get("priority", "0")) or 0,
         row.get("match", ""),
         row.get("action", ""),
     )

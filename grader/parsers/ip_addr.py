@@ -11,7 +11,10 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-_LINE = re.compile(r"^\s*(\d+):\s+(\S+?)(?:@\S+)?\s+(inet6?)\s+(\S+)")
+from grader.parsers.numbers import ascii_int
+
+# Linear on any line: no two quantifiers can take the same characters (the name stops at '@').
+_LINE = re.compile(r"\s*[0-9]+:\s+([^\s@]+)(?:@\S*)?\s+(inet6?)\s+(\S+)", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -46,12 +49,15 @@ def parse_ip_addr(text: str) -> list[Address]:
         match = _LINE.match(raw)
         if not match:
             continue
-        _, ifname, family, cidr = match.groups()
+        ifname, family, cidr = match.groups()
         address, _, prefix = cidr.partition("/")
         try:
             ipaddress.ip_address(address)
-            prefixlen = int(prefix) if prefix else (32 if family == "inet" else 128)
         except ValueError:
+            continue
+        longest = 32 if family == "inet" else 128
+        prefixlen = ascii_int(prefix) if prefix else longest
+        if prefixlen is None or prefixlen > longest:
             continue
         found.append(Address(ifname, family, address, prefixlen, raw.split("\\")[0].strip()))
     return found

@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_LINE = re.compile(r"^\s*(\d+):\s+([^:@\s]+)(?:@([^:\s]+))?:\s+<([^>]*)>(.*)$")
+from grader.parsers.numbers import ascii_int
+
+_LINE = re.compile(r"\s*([0-9]+):\s+([^:@\s]+)(?:@([^:\s]+))?:\s+<([^>]*)>(.*)", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,9 @@ def parse_ip_link(text: str) -> list[Link]:
         if not match:
             continue
         index, name, peer, flags, rest = match.groups()
+        number = ascii_int(index)
+        if number is None:
+            continue
         words = rest.replace("\\", " ").split()
         kind = mac = None
         for i, word in enumerate(words):
@@ -47,7 +52,7 @@ def parse_ip_link(text: str) -> list[Link]:
                 break
         found.append(
             Link(
-                index=int(index),
+                index=number,
                 name=name,
                 peer=peer,
                 flags=frozenset(flags.split(",")) if flags else frozenset(),

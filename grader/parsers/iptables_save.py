@@ -11,9 +11,11 @@ negations (`! -o qg-...`), numeric protocols, and junk lines (ignored).
 
 from __future__ import annotations
 
-import shlex
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+
+from grader.parsers.numbers import ascii_int
 
 PROTOCOL_NUMBERS = {"1": "icmp", "6": "tcp", "17": "udp", "58": "ipv6-icmp", "132": "sctp"}
 # Options that take no value (everything else takes exactly one, or several for a few).
@@ -130,11 +132,20 @@ class Table:
     name: str
     policies: dict[str, str] = field(default_factory=dict)  # chain -> policy ("-" for user chains)
     rules: list[Rule] = field(default_factory=list)
+    by_chain: dict[str, list[Rule]] = field(default_factory=dict)  # the rules of each chain
+
+    def add(self, rule: Rule) -> None:
+        self.rules.append(rule)
+        self.by_chain.setdefault(rule.chain, []).append(rule)
 
 
 @dataclass
 class Ruleset:
     tables: dict[str, Table] = field(default_factory=dict)
+    # (table, length) -> chains by their last LENGTH characters, built on first use
+    _endings: dict[tuple[str, int], dict[str, list[str]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def table(self, name: str) -> Table | None:
         return self.tables.get(name)
@@ -144,17 +155,28 @@ class Ruleset:
         if not found:
             return []
         names = dict.fromkeys(found.policies)
-        names.update(dict.fromkeys(rule.chain for rule in found.rules))
+        names.update(dict.fromkeys(found.by_chain))
         return list(names)
 
+    def chains_ending(self, table: str, suffix: str) -> list[str]:
+        """The chains of TABLE whose names end with SUFFIX (an index: one pass per length)."""
+        key = (table, len(suffix))
+        if key not in self._endings:
+            index: dict[str, list[str]] = {}
+            for chain in self.chains(table):
+                index.setdefault(chain[-len(suffix) :] if suffix else "", []).append(chain)
+            self._endings[key] = index
+        return list(self._endings[key].get(suffix, ()))
+
     def has_chain(self, table: str, chain: str) -> bool:
-        return chain in self.chains(table)
+        found = self.tables.get(table)
+        return found is not None and (chain in found.policies or chain in found.by_chain)
 
     def rules(self, table: str, chain: str | None = None) -> list[Rule]:
         found = self.tables.get(table)
         if not found:
             return []
-        return [rule for rule in found.rules if chain is None or rule.chain == chain]
+        return list(found.rules if chain is None else found.by_chain.get(chain, ()))
 
     def all_rules(self) -> Iterator[Rule]:
         for table in self.tables.values():
@@ -162,12 +184,11 @@ class Ruleset:
 
     def reachable(self, table: str, start: str) -> set[str]:
         """Chains that packets entering START can reach by -j / -g jumps (START included)."""
-        chains = set(self.chains(table))
         seen, todo = {start}, [start]
         while todo:
             for rule in self.rules(table, todo.pop()):
                 target = rule.target
-                if target in chains and target not in seen:
+                if target and target not in seen and self.has_chain(table, target):
                     seen.add(target)
                     todo.append(target)
         return seen
@@ -192,7 +213,7 @@ def parse_iptables_save(text: str) -> Ruleset:
         elif line.startswith("-A ") and table is not None:
             rule = parse_rule(line, table.name, counts)
             if rule is not None:
-                table.rules.append(rule)
+                table.add(rule)
     return ruleset
 
 
@@ -242,14 +263,33 @@ def parse_rule(line: str, table: str = "filter", counts: dict | None = None) -> 
 
 def _is_value(token: str) -> bool:
     """A token starting with '-' that is a value, e.g. a negative number (never an option)."""
-    return len(token) > 1 and token[1].isdigit()
+    return len(token) > 1 and token[1] in "0123456789"
+
+
+# Words as shlex.split (POSIX) reads them, by regular expressions whose alternatives start
+# with different characters and never give back what they took (possessive `++`, `*+`):
+# linear on any line, and ~10 times faster than shlex on a 4 MiB iptables-save.
+_WORD = re.compile(r"""\s++|(?:[^\s"'\\]++|"(?:[^"\\]++|\\.)*+"|'[^']*+'|\\.)++""", re.DOTALL)
+_PART = re.compile(r"""[^"'\\]++|"((?:[^"\\]++|\\.)*+)"|'([^']*+)'|\\(.)""", re.DOTALL)
+_IN_QUOTES = re.compile(r'\\(["\\])')
 
 
 def _split(line: str) -> list[str]:
-    try:
-        return shlex.split(line)
-    except ValueError:
+    if '"' not in line and "'" not in line and "\\" not in line:
         return line.split()
+    pieces = _WORD.findall(line)
+    if sum(map(len, pieces)) != len(line):  # an unclosed quote: shlex fails, take plain words
+        return line.split()
+    return [_PART.sub(_unquoted, piece) for piece in pieces if not piece[0].isspace()]
+
+
+def _unquoted(part: re.Match[str]) -> str:
+    double, single, escaped = part.groups()
+    if double is not None:
+        return _IN_QUOTES.sub(r"\1", double)
+    if single is not None:
+        return single
+    return escaped if escaped is not None else part.group()
 
 
 def _ports(spec: str | None) -> tuple[tuple[int, int], ...] | None:
@@ -257,9 +297,9 @@ def _ports(spec: str | None) -> tuple[tuple[int, int], ...] | None:
         return None
     ranges: list[tuple[int, int]] = []
     for part in spec.replace(" ", ",").split(","):
-        low, _, high = part.partition(":")
-        try:
-            ranges.append((int(low or 0), int(high or (low if not _ else 65535))))
-        except ValueError:
-            continue
+        low_text, colon, high_text = part.partition(":")
+        low = ascii_int(low_text) if low_text else 0
+        high = ascii_int(high_text) if high_text else (65535 if colon else low)
+        if low is not None and high is not None:
+            ranges.append((low, high))
     return tuple(ranges)

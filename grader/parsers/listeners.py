@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_SS_USER = re.compile(r'\(\("([^"]*)",pid=(\d+)')
-_NETSTAT_USER = re.compile(r"^(\d+)/(.*)$")
+from grader.parsers.numbers import ascii_int
+
+_SS_USER = re.compile(r'\(\("([^"]*)",pid=([0-9]+)')
 
 
 @dataclass(frozen=True)
@@ -31,17 +32,17 @@ def parse_listeners(text: str) -> list[Listener]:
         if words[0] == "LISTEN" and len(words) >= 4:  # ss
             endpoint = words[3]
             user = _SS_USER.search(raw)
-            process, pid = (user.group(1), int(user.group(2))) if user else (None, None)
+            process, pid = (user.group(1), ascii_int(user.group(2))) if user else (None, None)
         elif words[0].startswith("tcp") and "LISTEN" in words and len(words) >= 4:  # netstat
             endpoint = words[3]
-            process = pid = None
-            user = _NETSTAT_USER.match(" ".join(words[words.index("LISTEN") + 1 :]))
-            if user:
-                pid, process = int(user.group(1)), user.group(2)
+            pid_text, slash, name = " ".join(words[words.index("LISTEN") + 1 :]).partition("/")
+            pid = ascii_int(pid_text) if slash else None
+            process = name if pid is not None else None
         else:
             continue
-        address, _, port = endpoint.rpartition(":")
-        if not port.isdigit():
+        address, _, port_text = endpoint.rpartition(":")
+        port = ascii_int(port_text)
+        if port is None:
             continue
-        found.append(Listener(address.strip("[]") or "*", int(port), process, pid, raw.strip()))
+        found.append(Listener(address.strip("[]") or "*", port, process, pid, raw.strip()))
     return found

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import re
 
-from grader.parsers.ovs import parse_ovn_records
+from grader.parsers.numbers import ascii_int
+from grader.parsers.ovs import ovsdb_items, ovsdb_pairs, parse_ovn_records
 
-_ITEM = re.compile(r'"((?:[^"\\]|\\.)*)"|([^,\s][^,]*)')
-_MAP_ITEM = re.compile(r'("(?:[^"\\]|\\.)*"|[^=,\s]+)=("(?:[^"\\]|\\.)*"|[^,]*)')
-_OFPORT = re.compile(r"^\s*(\d+)\(([^)]+)\):")
+_OFPORT = re.compile(r"\s*([0-9]+)\(([^)]+)\):", re.ASCII)
 
 
 def _unquote(text: str) -> str:
@@ -31,13 +30,13 @@ def ovn_list(value: str | None) -> list[str]:
     body = value.strip()
     if body.startswith("[") and body.endswith("]"):
         body = body[1:-1]
-    return [_unquote(m.group(0)) for m in _ITEM.finditer(body) if m.group(0).strip()]
+    return [_unquote(item) for item in ovsdb_items(body)]
 
 
 def ovn_map(value: str | None) -> dict[str, str]:
     """A map column (`{k=v, "k:2"="v"}`) as a dict."""
     body = (value or "").strip().removeprefix("{").removesuffix("}")
-    return {_unquote(m.group(1)): _unquote(m.group(2)) for m in _MAP_ITEM.finditer(body)}
+    return {_unquote(key): _unquote(value) for key, value in ovsdb_pairs(body)}
 
 
 def parse_ofports(text: str) -> dict[str, int]:
@@ -45,8 +44,9 @@ def parse_ofports(text: str) -> dict[str, int]:
     found: dict[str, int] = {}
     for line in text.splitlines():
         match = _OFPORT.match(line)
-        if match:
-            found[match.group(2)] = int(match.group(1))
+        number = ascii_int(match.group(1)) if match else None
+        if match and number is not None:
+            found[match.group(2)] = number
     return found
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_TABLE = re.compile(r"\btable=(\d+)")
-_PRIORITY = re.compile(r"\bpriority=(\d+)")
+from grader.parsers.numbers import ascii_int
+
+_TABLE = re.compile(r"\btable=([0-9]+)")
+_PRIORITY = re.compile(r"\bpriority=([0-9]+)")
 
 
 @dataclass(frozen=True)
@@ -37,18 +39,22 @@ def parse_flows(text: str) -> list[Flow]:
     for raw in text.splitlines():
         if "actions=" not in raw:
             continue
-        table = _TABLE.search(raw)
-        priority = _PRIORITY.search(raw)
         flows.append(
             Flow(
-                int(table.group(1)) if table else 0,
-                int(priority.group(1)) if priority else 32768,
+                _field(_TABLE, raw, 0),
+                _field(_PRIORITY, raw, 32768),
                 raw.strip(),
                 _match(raw),
                 raw.split("actions=", 1)[1].strip(),
             )
         )
     return flows
+
+
+def _field(pattern: re.Pattern[str], raw: str, default: int) -> int:
+    match = pattern.search(raw)
+    number = ascii_int(match.group(1)) if match else None
+    return default if number is None else number
 
 
 _STATS = {"cookie", "duration", "table", "n_packets", "n_bytes", "idle_age", "hard_age"}
@@ -68,11 +74,42 @@ def _match(raw: str) -> tuple[tuple[str, str], ...]:
 
 def parse_external_ids(text: str) -> dict[str, str]:
     """`{hostname=devstack, ovn-remote="tcp:10.0.0.5:6642"}` -> dict."""
-    body = text.strip().strip("{}")
-    found: dict[str, str] = {}
-    for match in re.finditer(r'([\w.-]+)=("(?:[^"\\]|\\.)*"|[^,]*)', body):
-        found[match.group(1)] = match.group(2).strip().strip('"')
-    return found
+    return {key: value.strip('"') for key, value in ovsdb_pairs(text.strip().strip("{}"))}
+
+
+# One token at a time, each kind told apart by its first character and taken possessively
+# (`*+`, `++`: never given back), so a scan is linear on any text: a quoted string (unclosed:
+# to the end), a run of anything else but quotes and commas, or a comma.
+_TOKEN = re.compile(r'"(?:[^"\\]++|\\.?)*+"?|[^",]++|,', re.DOTALL)
+
+
+def ovsdb_items(body: str) -> list[str]:
+    """BODY split at the commas outside double quotes: `a, "b,c"` -> ['a', '"b,c"']."""
+    items: list[str] = []
+    current: list[str] = []
+    for match in _TOKEN.finditer(body):
+        if match.group() == ",":
+            items.append("".join(current).strip())
+            current = []
+        else:
+            current.append(match.group())
+    items.append("".join(current).strip())
+    return [item for item in items if item]
+
+
+def ovsdb_pairs(body: str) -> list[tuple[str, str]]:
+    """`k=v, "k:2"="v"` -> [('k', 'v'), ('"k:2"', '"v"')]: keys and values as printed."""
+    pairs = []
+    for item in ovsdb_items(body):
+        if item.startswith('"'):
+            quoted = _TOKEN.match(item)
+            key = quoted.group() if quoted else item
+            sep, value = item[len(key) : len(key) + 1], item[len(key) + 1 :]
+        else:
+            key, sep, value = item.partition("=")
+        if sep == "=" and key.strip():
+            pairs.append((key.strip(), value.strip()))
+    return pairs
 
 
 def parse_ovn_records(text: str) -> list[dict[str, str]]:

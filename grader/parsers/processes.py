@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from grader.parsers.numbers import ascii_int
+
 
 @dataclass(frozen=True)
 class Process:
@@ -57,11 +59,10 @@ def parse_processes(text: str) -> list[Process]:
             # "PID COMMAND" / "PID TTY STAT TIME COMMAND": the args start at the last header.
             args_col = len(words) - 1
             continue
-        if not words[pid_col].isdigit() or len(words) <= args_col:
+        pid = ascii_int(words[pid_col])
+        if pid is None or len(words) <= args_col:
             continue
         # keep the spacing of the arguments (empty arguments are two spaces)
-        rest = raw.lstrip()
-        for _ in range(args_col):
-            rest = rest.split(None, 1)[1] if len(rest.split(None, 1)) > 1 else ""
-        found.append(Process(int(words[pid_col]), rest.rstrip()))
+        rest = raw.split(None, args_col)[args_col] if args_col else raw.lstrip()
+        found.append(Process(pid, rest.rstrip()))
     return found

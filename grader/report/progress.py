@@ -15,7 +15,7 @@ from typing import TextIO
 
 from grader.connect import host_name
 from grader.inventory import Student
-from grader.report.safetext import escape_unsafe, number
+from grader.report.safetext import number, one_line
 from grader.result import HostResult
 
 
@@ -48,7 +48,7 @@ class LineProgress(Progress):
     def finished(self, student: Student, result: HostResult) -> None:
         super().finished(student, result)
         if result.ungraded_reason is not None:
-            what = f"error: {escape_unsafe(result.ungraded_reason)}"
+            what = f"error: {one_line(result.ungraded_reason)}"
         else:
             what = f"{number(result.score)}/{number(result.max_score)}"
         self.stream.write(f"[{self.done}/{self.total}] {student.id}: {what}\n")
@@ -76,7 +76,7 @@ class TerminalProgress(Progress):
     def waiting(self, student: Student | None, seconds: float) -> None:
         self.waited = ""
         if student is not None:
-            host = escape_unsafe(host_name(student.target))
+            host = one_line(host_name(student.target))
             self.waited = f"  waiting for {student.id} ({host}, {int(seconds)}s)"
         self._draw()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from grader.inventory import Student
-from grader.report.safetext import escape_unsafe, number
+from grader.report.safetext import number, one_line
 from grader.result import HostResult
 
 BAR_WIDTH = 40
@@ -50,7 +50,7 @@ def _pass_rates(graded: Sequence[HostResult]) -> list[str]:
     for check_id in sorted(titles, key=lambda c: (passed[c] / graded_with[c], order[c])):
         total = graded_with[check_id]
         rate = f"{round(100 * passed[check_id] / total):>3} %"
-        title = escape_unsafe(titles[check_id])
+        title = one_line(titles[check_id])
         lines.append(f"  {rate}  {check_id:<{width}}  {passed[check_id]}/{total}  {title}")
     return lines
 
@@ -70,7 +70,7 @@ def render_summary(entries: Sequence[tuple[Student, HostResult | None]]) -> str:
     if errors:
         lines += ["", "Students in error:"]
         for student, result in errors:
-            lines.append(f"  {student.id}: {escape_unsafe(result.ungraded_reason or '')}")
+            lines.append(f"  {student.id}: {one_line(result.ungraded_reason or '')}")
     if pending:
         lines += ["", "Not graded yet: " + ", ".join(s.id for s in pending)]
     return "\n".join(lines) + "\n"
