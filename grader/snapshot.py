@@ -108,7 +108,8 @@ class Snapshot:
         )
         snapshot = cls(records, MappingProxyType(meta))
         listed = snapshot.root("netns_list")
-        lines = listed.out.count("\n") + 1 if listed is not None and listed.out else 0
+        text = listed.out if listed is not None else ""
+        lines = text.count("\n") + (bool(text) and not text.endswith("\n"))
         check_namespaces(set(snapshot._index.namespaces), lines, source)
         return snapshot
 
