@@ -112,7 +112,7 @@ def test_an_exception_for_one_student_is_that_students_error_and_resume_finishes
 def test_collect_saves_a_host_with_lone_surrogates(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(grader.grading, "run_on_host", lambda *args: (surrogate_text(), 1))
+    monkeypatch.setattr(grader.grading, "run_with_retries", lambda *args: (surrogate_text(), 1, 1))
     saved = tmp_path / "s.json"
     assert main(["collect", "local://", "-o", str(saved)]) == 0
     assert Snapshot.from_json(saved.read_bytes()).records[0].out.startswith("\ufffd")
@@ -204,7 +204,7 @@ def test_a_snapshot_error_with_escapes_is_shown_escaped(tmp_path: Path, capsys: 
 def test_collect_shows_what_a_host_printed_escaped(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
 ) -> None:
-    monkeypatch.setattr(grader.grading, "run_on_host", lambda *args: (HOSTILE + "\n", 1))
+    monkeypatch.setattr(grader.grading, "run_with_retries", lambda *args: (HOSTILE + "\n", 1, 1))
     assert main(["collect", "local://", "-o", str(tmp_path / "s.json")]) == 3
     err = capsys.readouterr().err
     assert_no_raw_escapes(err)
