@@ -40,6 +40,7 @@ CONNECTION_KEYS = (
 )
 MAX_TEXT = 200
 MAX_STUDENTS = 5000
+INSTALL = "install ansible-core: pip install 'labgrade[ansible]'"
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class Student:
     identity_file: str | None = None
     sudo: bool | None = None  # None: as the command line says
     accept_new_host_keys: bool | None = None  # None: as the command line says
+    ssh_args: tuple[str, ...] = ()  # more ssh options (an Ansible inventory's ssh args)
 
     def options(self, base: ConnectOptions) -> ConnectOptions:
         """BASE (the command line's options) with this student's own settings applied."""
@@ -64,6 +66,7 @@ class Student:
             ssh_identity_file=self.identity_file or base.ssh_identity_file,
             sudo=base.sudo if self.sudo is None else self.sudo,
             accept_new_host_keys=base.accept_new_host_keys if accept_new is None else accept_new,
+            ssh_args=self.ssh_args or base.ssh_args,
         )
 
 
@@ -277,9 +280,18 @@ def load_inventory(path: str | Path) -> list[Student]:
     return load_class_yaml(name, text)
 
 
-def load_ansible_inventory(path: str | Path) -> list[Student]:
-    """Students from an Ansible inventory (INI or YAML): each host is a student."""
-    from grader.inventory_ansible import ansible_students
+def load_ansible_inventory(path: str | Path, notes: list[str] | None = None) -> list[Student]:
+    """Students from an Ansible inventory: each host is a student. Resolved by
+    `ansible-inventory` when installed; else by the built-in parser (an INI or YAML file),
+    which adds to NOTES one line for each variable and directory it ignored."""
+    from grader import ansible_inventory
+    from grader.inventory_ansible import ansible_students, resolved_students
 
     name = str(path)
-    return ansible_students(name, read_text(name))
+    if ansible_inventory.program() is not None:
+        return resolved_students(name, ansible_inventory.list_inventory(name))
+    if Path(name).is_dir():
+        raise InputFileError(
+            name, None, None, f"an inventory directory needs ansible-inventory ({INSTALL})"
+        )
+    return ansible_students(name, read_text(name), notes if notes is not None else [])

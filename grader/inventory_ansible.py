@@ -1,11 +1,16 @@
-"""Students from an Ansible inventory (INI or YAML): every host is a student, named by its
-inventory name. Variables come from `all`, then the host's groups (parents first), then the
-host itself:
+"""Students from an Ansible inventory: every host is a student, named by its inventory name.
+
+With ansible-core installed, `ansible-inventory --list` resolves the inventory (a file or a
+directory, group_vars/, host_vars/, plugins: grader/ansible_inventory.py). Without it, the
+built-in parser reads one INI or YAML file: variables come from `all`, then the host's groups
+(parents first), then the host itself, and it says what it ignored (group_vars/ and host_vars/
+beside the file, variables it does not use). Either way:
 
     ansible_host, ansible_user, ansible_port   -> target ssh://USER@HOST:PORT
     ansible_ssh_private_key_file               -> identity_file
+    ansible_ssh_common_args, _extra_args       -> more ssh options (-o, -J, -F ...)
     ansible_become                             -> sudo
-    ansible_connection: local | docker         -> local:// | docker://HOST
+    ansible_connection: local | docker | ...   -> local:// | docker://HOST | ...
     student_name, student_email                -> name, email
 
     [class]
@@ -19,25 +24,40 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from grader.ansible_inventory import connection_fields, hostvars, inventory_hosts, ssh_args
 from grader.errors import InputFileError
-from grader.inventory import Fields, Student, check_unique
+from grader.inventory import INSTALL, Fields, Student, check_unique
 from grader.yamlfile import MappingNode, parse_yaml
 
 RANGE = re.compile(r"\[(\d+):(\d+)\]")
-VARIABLES = {  # ansible variable -> student field
-    "ansible_user": "user",
-    "ansible_ssh_user": "user",
-    "ansible_port": "port",
-    "ansible_ssh_port": "port",
-    "ansible_ssh_private_key_file": "identity_file",
-    "ansible_private_key_file": "identity_file",
-    "ansible_become": "sudo",
-    "student_name": "name",
-    "student_email": "email",
+USED = {  # the variables labgrade reads (ansible_inventory.connection_fields, ssh_args)
+    "ansible_host",
+    "ansible_connection",
+    "ansible_user",
+    "ansible_ssh_user",
+    "ansible_port",
+    "ansible_ssh_port",
+    "ansible_ssh_private_key_file",
+    "ansible_private_key_file",
+    "ansible_become",
+    "ansible_ssh_common_args",
+    "ansible_ssh_extra_args",
+    "student_name",
+    "student_email",
+}
+LABELS = {  # student field -> the variable named in errors
+    "id": "host name",
+    "target": "ansible_host",
+    "user": "ansible_user",
+    "port": "ansible_port",
+    "identity_file": "ansible_ssh_private_key_file",
+    "sudo": "ansible_become",
+    "name": "student_name",
+    "email": "student_email",
 }
 MAX_HOSTS = 5000
 
@@ -184,30 +204,62 @@ def is_yaml(text: str) -> bool:
     return first == "---" or (first.endswith(":") and not first.startswith("["))
 
 
-def student_fields(host: str, variables: Mapping[str, Any]) -> dict[str, Any]:
-    raw: dict[str, Any] = {"id": host}
-    for variable, key in VARIABLES.items():
-        if variable in variables:
-            raw.setdefault(key, variables[variable])
-    address = variables.get("ansible_host", host)
-    connection = str(variables.get("ansible_connection", "ssh"))
-    prefix = {"local": "local://", "docker": "docker://"}.get(connection, "ssh://")
-    raw["target"] = "local://" if connection == "local" else f"{prefix}{address}"
-    return raw
+def make_student(
+    path: str, line: int | None, host: str, variables: Mapping[str, Any], base_dir: Path
+) -> Student:
+    """HOST as a student; InputFileError naming PATH (LINE) and the variable."""
+    try:
+        raw = connection_fields(host, variables)
+        extra = ssh_args(variables)
+    except ValueError as error:
+        variable, _, problem = str(error).partition(": ")
+        raise InputFileError(path, line, variable, f"host {host}: {problem}") from None
+    try:
+        student = Fields(path, base_dir, line, {}, LABELS).student(raw)  # type: ignore[arg-type]
+    except InputFileError as error:
+        if line is not None:
+            raise
+        raise InputFileError(path, None, error.key, f"host {host}: {error.problem}") from None
+    return replace(student, ssh_args=extra)
 
 
-def ansible_students(path: str, text: str) -> list[Student]:
+def resolved_students(path: str, listing: Mapping[str, Any]) -> list[Student]:
+    """Students from what `ansible-inventory -i PATH --list` printed."""
+    hosts = inventory_hosts(listing)
+    if len(hosts) > MAX_HOSTS:
+        raise InputFileError(path, None, None, f"more than {MAX_HOSTS} hosts")
+    students = [make_student(path, None, h, hostvars(listing, h), Path.cwd()) for h in hosts]
+    return check_unique(students, [0] * len(students), path)
+
+
+def ignored(path: str, inventory: Inventory) -> list[str]:
+    """One line for each directory beside PATH and each variable the built-in parser ignores."""
+    notes = []
+    for directory in ("group_vars", "host_vars"):
+        if (Path(path).resolve().parent / directory).is_dir():
+            notes.append(
+                f"{path}: {directory}/ beside it ignored: without ansible-inventory only the "
+                f"file is read ({INSTALL})"
+            )
+    names = {name for host in inventory.host_lines for name in inventory.variables(host)}
+    for name in sorted(names - USED):
+        if name.startswith("ansible_"):
+            notes.append(f"{path}: variable {name} ignored (labgrade does not use it)")
+    return notes
+
+
+def ansible_students(path: str, text: str, notes: list[str]) -> list[Student]:
+    """Students from one INI or YAML inventory file (the built-in parser); what it ignored
+    is added to NOTES."""
     inventory = parse_yaml_inventory(path, text) if is_yaml(text) else parse_ini(path, text)
     hosts = list(inventory.host_lines)
     if len(hosts) > MAX_HOSTS:
         raise InputFileError(path, None, None, f"more than {MAX_HOSTS} hosts")
-    labels = {field: variable for variable, field in reversed(VARIABLES.items())}
-    labels |= {"id": "host name", "target": "ansible_host"}
     base_dir = Path(path).resolve().parent
     students, lines = [], []
     for host in hosts:
         line = inventory.host_lines[host]
-        fields = Fields(path, base_dir, line, {}, labels)
-        students.append(fields.student(student_fields(host, inventory.variables(host))))
+        students.append(make_student(path, line, host, inventory.variables(host), base_dir))
         lines.append(line)
+    notes += ignored(path, inventory)
     return check_unique(students, lines, path)

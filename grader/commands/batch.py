@@ -97,7 +97,11 @@ def load_students(args: argparse.Namespace) -> list[Student]:
     if bool(args.inventory) == bool(args.ansible_inventory):
         raise LabgradeError("give an INVENTORY or --ansible-inventory FILE (one of them)")
     if args.ansible_inventory:
-        return load_ansible_inventory(args.ansible_inventory)
+        notes: list[str] = []
+        students = load_ansible_inventory(args.ansible_inventory, notes)
+        for note in notes:
+            print(f"labgrade: note: {note}", file=sys.stderr)
+        return students
     return load_inventory(args.inventory)
 
 
