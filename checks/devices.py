@@ -8,7 +8,7 @@ from checks._common import hybrid_only, lines, no_instance, not_on, only_on
 from checks._registry import check
 from grader.facts import LINUXBRIDGE, NATIVE, OVN, Facts
 from grader.outcome import CannotGrade, Outcome, failed, passed
-from grader.parsers.ip_link import Link
+from grader.parsers.ip_link import Link, parse_peer_ifindex
 
 
 @check("instance_tap")
@@ -49,7 +49,8 @@ def hybrid_plug(facts: Facts) -> Outcome:
         problems.append(f"{names['qvb']} is not on bridge {names['qbr']}")
     if qvo is None:
         problems.append(f"no device {names['qvo']}")
-    if qvb and qvo and not _peers(qvb, qvo):
+    paired = _peers(facts, qvb, qvo) if qvb and qvo else None
+    if paired is False:
         problems.append(f"{names['qvb']} and {names['qvo']} are not a veth pair")
     if facts.ovs_bridges is None:
         raise CannotGrade(f"could not list Open vSwitch ports: {facts.ovs_error}")
@@ -59,12 +60,30 @@ def hybrid_plug(facts: Facts) -> Outcome:
     see = f"ip -o link | grep -- {quote(port)}; sudo ovs-vsctl list-ports br-int"
     if problems:
         return failed("; ".join(problems) + "\nfound:\n" + found, expected=expected, see=see)
-    return passed(found + f"\nbr-int port: {names['qvo']}", see=see, expected=expected)
+    evidence = found + f"\nbr-int port: {names['qvo']}"
+    if paired is None:
+        evidence += (
+            "\n(`ip -o link` names no veth peers here, as Linux before 4.1 does, and no "
+            "`ethtool -S` peer_ifindex was gathered: the pair is taken from the names "
+            f"{names['qvb']}/{names['qvo']}, {names['qvb']} on {names['qbr']} and "
+            f"{names['qvo']} on br-int)"
+        )
+    return passed(evidence, see=see, expected=expected)
 
 
-def _peers(qvb: Link, qvo: Link) -> bool:
-    """qvb@qvo / qvo@qvb, or @ifN naming the other's index (veths seen from one namespace)."""
-    return qvb.peer in (qvo.name, f"if{qvo.index}") or qvo.peer in (qvb.name, f"if{qvb.index}")
+def _peers(facts: Facts, qvb: Link, qvo: Link) -> bool | None:
+    """qvb@qvo / qvo@qvb, or @ifN naming the other's index (veths seen from one namespace).
+    Before Linux 4.1 `ip -o link` names no peer: then `ethtool -S qvb` (peer_ifindex) decides
+    where it was gathered; None when nothing can tell (the check falls back on the names and
+    bridge memberships, as Nova plugs them)."""
+    if qvb.peer or qvo.peer:
+        return qvb.peer in (qvo.name, f"if{qvo.index}") or qvo.peer in (
+            qvb.name,
+            f"if{qvb.index}",
+        )
+    record = facts.snapshot.root("ethtool_stats", qvb.name)
+    peer = parse_peer_ifindex(record.out) if record is not None and record.ok else None
+    return None if peer is None else peer == qvo.index
 
 
 @check("ovs_bridges")

@@ -203,6 +203,19 @@ run_if iptables_save "" "" iptables-save
 run_if iptables_legacy_save "" "" iptables-legacy-save
 run_if iptables_nft_save "" "" iptables-nft-save
 runf processes "" "" processes
+# veth peers: Linux before 4.1 prints no @peer in `ip -o link`; `ethtool -S DEV` names the
+# peer's ifindex (peer_ifindex) on every kernel. Only the hybrid plug's qvb*, 16 at most.
+if have ethtool; then
+    veths=0
+    for path in /sys/class/net/qvb*; do
+        dev=${path##*/}
+        case $dev in 'qvb*' | qvb*[!0-9a-f-]*) continue ;; esac
+        [ "${#dev}" -le 15 ] || continue
+        veths=$((veths + 1))
+        [ "$veths" -le 16 ] || break
+        run ethtool_stats "" "$dev" ethtool -S "$dev"
+    done
+fi
 
 # --- Open vSwitch / OVN -----------------------------------------------------------------------
 run_if ovs_list_br "" "" ovs-vsctl --timeout=10 list-br

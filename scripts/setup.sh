@@ -11,7 +11,8 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 packages=(iproute2 iptables openvswitch-switch dnsmasq-base openssh-server openssh-client
-  haproxy procps iputils-ping netcat-openbsd ipset util-linux sudo tini ovn-common ovn-central)
+  haproxy procps iputils-ping netcat-openbsd ipset util-linux sudo tini ovn-common ovn-central
+  ethtool)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

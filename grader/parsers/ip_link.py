@@ -71,3 +71,15 @@ def _after(words: list[str], key: str) -> str | None:
         return words[words.index(key) + 1]
     except (ValueError, IndexError):
         return None
+
+
+def parse_peer_ifindex(text: str) -> int | None:
+    """`ethtool -S <veth>` -> its peer's ifindex (`     peer_ifindex: 7`), None if absent."""
+    for raw in text.splitlines():
+        name, _, value = raw.partition(":")
+        if name.strip() == "peer_ifindex":
+            try:
+                return int(value.strip())
+            except ValueError:
+                return None
+    return None
