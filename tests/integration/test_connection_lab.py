@@ -205,3 +205,35 @@ def test_a_refused_login_is_not_tried_again(lab: Any, tmp_path: Path) -> None:
     result = report(done)
     assert result["error"].startswith("permission denied on badkey")
     assert result["attempts"] == 1
+
+
+def test_a_class_with_an_unknown_key_and_a_busy_sshd(lab: Any, tmp_path: Path) -> None:
+    """One batch: a host reached as usual, one whose key is unknown, one whose sshd drops
+    the first handshake. Every row is a right grade or an error with its remedy; the
+    others are not affected."""
+    known_hosts = tmp_path / "known_hosts"
+    known_hosts.write_text("")
+    unknown = tmp_path / "unknown.ssh_config"
+    replace = {"UserKnownHostsFile": str(known_hosts), "HostKeyAlias": "stranger"}
+    unknown.write_text(host_block(lab, "complete", "stranger", [], replace))
+    busy = tmp_path / "busy.ssh_config"
+    proxy = dropping_proxy(lab, tmp_path, drops=1)
+    busy.write_text(host_block(lab, "complete", "busy", [], {"ProxyCommand": proxy}))
+    inventory = tmp_path / "class.yaml"
+    inventory.write_text(
+        "students:\n"
+        f"  - {{id: ada, target: {lab['complete'].name}, ssh_config: {lab.ssh_config}}}\n"
+        f"  - {{id: bob, target: stranger, ssh_config: {unknown}}}\n"
+        f"  - {{id: cy, target: busy, ssh_config: {busy}}}\n"
+    )
+    out = tmp_path / "out"
+    done = labgrade("batch", str(inventory), "--out", str(out), "--quiet")
+    assert done.returncode == 3, done.stderr
+    docs = {
+        s: json.loads((out / "students" / f"{s}.json").read_text()) for s in ("ada", "bob", "cy")
+    }
+    assert (docs["ada"]["score"], docs["ada"]["attempts"]) == (100, 1)
+    assert (docs["cy"]["score"], docs["cy"]["attempts"]) == (100, 2)
+    assert docs["bob"]["status"] == "error"
+    assert docs["bob"]["error"].startswith("host key of stranger is not known here")
+    assert "Students in error" in done.stdout and "bob: host key of stranger" in done.stdout
