@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from grader.backends import DEFAULT as DEFAULT_BACKEND
+from grader.facts.model import Facts
+from grader.facts.verdict import cleanup_verdict
 from grader.model import CheckSpec, Exercises
 from grader.outcome import CannotGrade, Outcome
 from grader.result import CheckResult, ExerciseResult, HostResult
@@ -70,6 +72,9 @@ def _to_result(spec: CheckSpec, outcome: Outcome, duration: float = 0.0) -> Chec
         hint=spec.hint,
         see=_clip(outcome.see),
         duration=duration,
+        why=spec.why,
+        section=spec.section,
+        step=spec.step,
     )
 
 
@@ -82,6 +87,7 @@ def evaluate(
     """Outcomes of SPECS (already in requires order), prerequisites deciding skips; the
     seconds each check function took go to DURATIONS."""
     outcomes: dict[str, Outcome] = {}
+    titles = {spec.id: spec.title for spec in specs}
     for spec in specs:
         blocking = [r for r in spec.requires if not outcomes[r].passed]
         ungradable = [r for r in blocking if isinstance(outcomes[r], Ungradable)]
@@ -91,8 +97,9 @@ def evaluate(
             text = f"requires {ungradable[0]}, which cannot be graded here: {reason}"
             outcomes[spec.id] = Ungradable("error", text, reason=reason)
         elif blocking:
-            reasons = ", ".join(f"{r} ({outcomes[r].status})" for r in blocking)
-            outcomes[spec.id] = Outcome("skip", f"requires {reasons}")
+            # Titles first: a student knows "ICMP is allowed in", not "sg.icmp".
+            reasons = ", ".join(f'"{titles[r]}" ({r}: {outcomes[r].status})' for r in blocking)
+            outcomes[spec.id] = Outcome("skip", f"requires {reasons} to pass first")
         else:
             began = time.perf_counter()
             outcomes[spec.id] = run_check(spec, facts, checks)
@@ -153,6 +160,7 @@ def grade(
         status="graded",
         backend=str(getattr(facts, "backend", "") or ""),
         backend_problem=getattr(facts, "backend_problem", None),
+        verdict=cleanup_verdict(facts) if isinstance(facts, Facts) else None,
         discovered=_discovered(facts, exercises, backend, only),
         score=sum(e.score for e in results),
         max_score=sum(e.max_score for e in results),

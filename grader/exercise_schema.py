@@ -12,6 +12,7 @@ import difflib
 import math
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from grader.backends import KNOWN as KNOWN_BACKENDS
@@ -24,7 +25,17 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 FORMAT_VERSION = 1
 
 TOP_KEYS = {"version": True, "exercises": True}  # key -> required
-EXERCISE_KEYS = {"id": True, "title": True, "default": False, "backends": False, "checks": True}
+EXERCISE_KEYS = {
+    "id": True,
+    "title": True,
+    "default": False,
+    "backends": False,
+    "section": False,
+    "step": False,
+    "checks": True,
+}
+# The lab's order, which `next:` in the text report follows (docs/exercises.md).
+STEPS = ("instance", "rules", "floating-ip", "explore", "cleanup")
 CHECK_KEYS = {
     "id": True,
     "title": True,
@@ -33,6 +44,7 @@ CHECK_KEYS = {
     "params": False,
     "requires": False,
     "hint": False,
+    "why": False,
     "backends": False,
 }
 
@@ -121,6 +133,12 @@ class _Validator:
         exercise_id = self.identifier(node)
         title = self.title(node)
         default = self.typed(node, "default", bool, True)
+        section = self.typed(node, "section", str, "").strip()
+        step = self.typed(node, "step", str, "explore")
+        if step not in STEPS:
+            raise self.error(
+                node.key_line("step"), "step", f"{step!r} is not one of {', '.join(STEPS)}"
+            )
         backends = self.backends(node, ())
         items = node["checks"]
         if not isinstance(items, ListNode) or not items:
@@ -129,6 +147,7 @@ class _Validator:
             self.check(item, items.item_line(i), exercise_id, backends)
             for i, item in enumerate(items)
         ]
+        checks = [replace(c, section=section or title, step=step) for c in checks]
         return Exercise(exercise_id, title, tuple(checks), default, node.line)
 
     def backends(self, node: MappingNode, within: tuple[str, ...]) -> tuple[str, ...]:
@@ -180,6 +199,7 @@ class _Validator:
                     requires.item_line(index), "requires", "must be a list of check ids"
                 )
         hint = self.typed(node, "hint", str, "")
+        why = self.typed(node, "why", str, "")
         return CheckSpec(
             check_id,
             self.title(node),
@@ -191,6 +211,7 @@ class _Validator:
             exercise_id,
             node.line,
             self.backends(node, backends),
+            why=" ".join(why.split()),
         )
 
     def params(self, node: MappingNode, name: str) -> dict[str, Any]:

@@ -34,6 +34,9 @@ class CheckSpec:
     backends: tuple[
         str, ...
     ] = ()  # graded only on these backends (own or the exercise's); () = all
+    why: str = ""  # one sentence: what the check means in Neutron
+    section: str = ""  # the lab's section it belongs to (the exercise's `section:` or title)
+    step: str = "explore"  # where in the lab's order it comes (exercise `step:`)
 
     def applies_to(self, backend: str) -> bool:
         return not self.backends or backend in self.backends

@@ -27,6 +27,9 @@ class CheckResult:
     hint: str = ""
     see: str = ""
     duration: float = 0.0  # seconds the check function took (JUnit's testcase time)
+    why: str = ""  # what the check means in Neutron (exercises.yaml `why:`)
+    section: str = ""  # the lab section it belongs to
+    step: str = "explore"  # where in the lab's order it comes
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -40,6 +43,8 @@ class CheckResult:
             "hint": self.hint,
             "see": self.see,
             "duration": round(self.duration, 6),
+            "why": self.why,
+            "section": self.section,
         }
 
 
@@ -85,6 +90,7 @@ class HostResult:
     error: str | None = None  # the one-line reason when status is "error"
     backend: str = ""
     backend_problem: str | None = None
+    verdict: str | None = None  # one line on where the host stands (e.g. looks cleaned up)
     discovered: dict[str, str] = field(default_factory=dict)
     score: int | float = 0
     max_score: int | float = 0
@@ -138,6 +144,7 @@ class HostResult:
             "error": self.error,
             "backend": self.backend,
             "backend_problem": self.backend_problem,
+            "verdict": self.verdict,
             "discovered": dict(self.discovered),
             "score": self.score,
             "max_score": self.max_score,

@@ -73,6 +73,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=[name for name, reporter in REPORTERS.items() if reporter.host],
         help="report format on standard output (default: text); = --report FORMAT",
     )
+    output.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="text report: show the evidence behind passing checks too (what the lab has you"
+        " look at)",
+    )
+    output.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the text report: auto (default) on a terminal, unless NO_COLOR is set or"
+        " TERM=dumb",
+    )
     output.add_argument("--json", metavar="FILE", help="also write the JSON report to FILE")
     output.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report to FILE")
     output.add_argument(
@@ -165,5 +179,5 @@ def run(args: argparse.Namespace) -> int:
         result = grade_snapshot_file(args.snapshot, exercises, args.only)
     else:
         result = grade_host(args, exercises)
-    write_host_reports(reports, result)
+    write_host_reports(reports, result, color=args.color, verbose=args.verbose)
     return exit_code(result, args.min_score)

@@ -21,7 +21,7 @@ from pathlib import Path
 from grader.commands.options import write_output
 from grader.errors import LabgradeError
 from grader.report.reporters import REPORTERS, ClassReport, HostReport, Reporter
-from grader.report.text import use_color
+from grader.report.text import terminal_width, use_color
 from grader.result import HostResult
 
 STDOUT = "-"
@@ -88,17 +88,21 @@ def host_reports(args: argparse.Namespace) -> list[ReportSpec]:
     return _checked(specs, "one host")
 
 
-def write_host_reports(specs: Sequence[ReportSpec], result: HostResult) -> None:
+def write_host_reports(
+    specs: Sequence[ReportSpec], result: HostResult, color: str = "auto", verbose: bool = False
+) -> None:
     """The files first, then standard output; the terminal report of a host that could not be
-    graded goes to standard error."""
+    graded goes to standard error. COLOR: `--color` (auto, always, never); VERBOSE: `-v`."""
     for spec in specs:
         if spec.file and spec.file != STDOUT:
-            write_output(spec.file, _render_host(spec.reporter, HostReport(result)))
+            report = HostReport(result, verbose=verbose)
+            write_output(spec.file, _render_host(spec.reporter, report))
     for spec in specs:
         if spec.file == STDOUT:
             error = spec.reporter.name == "text" and result.status == "error"
             stream = sys.stderr if error else sys.stdout
-            stream.write(_render_host(spec.reporter, HostReport(result, use_color(stream))))
+            report = HostReport(result, use_color(stream, color), terminal_width(stream), verbose)
+            stream.write(_render_host(spec.reporter, report))
 
 
 def _render_host(reporter: Reporter, report: HostReport) -> str:

@@ -28,7 +28,7 @@ from grader.report.gradebook import render_gradebook
 from grader.report.json import render_json
 from grader.report.junit import render_junit
 from grader.report.summary import render_summary
-from grader.report.text import render_text
+from grader.report.text import WIDTH, render_text
 from grader.result import HostResult
 
 
@@ -38,6 +38,8 @@ class HostReport:
 
     result: HostResult
     color: bool = False  # ANSI colours: only for a terminal
+    width: int = WIDTH  # the text report's width: the terminal's, or 80 in a file
+    verbose: bool = False  # the text report shows the evidence behind passes too (-v)
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,9 @@ REPORTERS: dict[str, Reporter] = {
         Reporter(
             "text",
             "the terminal report; for a class, the summary",
-            host=lambda report: render_text(report.result, color=report.color),
+            host=lambda report: render_text(
+                report.result, color=report.color, width=report.width, verbose=report.verbose
+            ),
             klass=lambda report: render_summary(report.entries),
         ),
         Reporter(

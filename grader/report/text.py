@@ -1,32 +1,62 @@
-"""The terminal report: a header (target, backend, what was discovered), then by exercise one
-line per check with its mark, title and points, and under a check that did not pass the
-evidence, what was expected, the hint and the command to look for yourself; then the total.
+"""The terminal report, "how far am I" first: the total, a bar per exercise and `next:` (the
+first thing to do in the lab's order, with the command to run) on the first screen; then by
+exercise one line per check, and under a check that did not pass what it means in Neutron,
+the evidence, what was expected, the hint and the command to look for yourself; then what
+was discovered and the total again. Wrapped to WIDTH, never over it but for tokens that
+cannot break (chain names, paths), so they copy-paste.
 
-    print(render_text(result, color=use_color(sys.stdout)))
+    print(render_text(result, color=use_color(sys.stdout), width=terminal_width(sys.stdout)))
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import textwrap
 from typing import TextIO
 
 from grader.report.safetext import escape_unsafe, number
-from grader.result import CheckResult, HostResult
+from grader.result import CheckResult, ExerciseResult, HostResult
 
 MARKS = {"pass": "PASS", "fail": "FAIL", "skip": "SKIP", "error": "ERR "}
 COLORS = {"pass": "32", "fail": "31", "skip": "33", "error": "35", "bold": "1", "dim": "2"}
-WIDTH = 78
+WIDTH = 80  # when neither COLUMNS nor the terminal says
+MIN_WIDTH = 40
+STEPS = ("instance", "rules", "floating-ip", "explore", "cleanup")  # the lab's order
+LABEL = 10  # "expected: " and friends
+INDENT = 6  # under a check's mark
 
 
-def wrap(text: str, width: int) -> list[str]:
+def wrap(text: str, width: int, indent: str = "", more: str = "") -> list[str]:
     """Wrap at spaces only: chain names, options and paths stay whole, so they copy-paste."""
-    return textwrap.wrap(text, width, break_on_hyphens=False, break_long_words=False)
+    return textwrap.wrap(
+        text,
+        max(width, 10),
+        initial_indent=indent,
+        subsequent_indent=more or indent,
+        break_on_hyphens=False,
+        break_long_words=False,
+    ) or [indent.rstrip()]
 
 
-def use_color(stream: TextIO) -> bool:
-    """Colour on a terminal, unless NO_COLOR is set (https://no-color.org)."""
-    if os.environ.get("NO_COLOR"):
+def terminal_width(stream: TextIO | None = None) -> int:
+    """COLUMNS, else the terminal's width, else 80; never under MIN_WIDTH."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isascii() and columns.isdigit():
+        return max(int(columns), MIN_WIDTH)
+    try:
+        fileno = stream.fileno() if stream is not None else 1
+        return max(os.get_terminal_size(fileno).columns, MIN_WIDTH)
+    except (OSError, ValueError, AttributeError):
+        return max(shutil.get_terminal_size((WIDTH, 24)).columns, MIN_WIDTH)
+
+
+def use_color(stream: TextIO, mode: str = "auto") -> bool:
+    """`--color always|never|auto`: auto colours a terminal unless NO_COLOR is set
+    (https://no-color.org) or TERM is dumb."""
+    if mode in ("always", "never"):
+        return mode == "always"
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
     return bool(getattr(stream, "isatty", lambda: False)())
 
@@ -39,30 +69,105 @@ class _Painter:
         return f"\x1b[{COLORS[style]}m{text}\x1b[0m" if self.color else text
 
 
-def _block(label: str, text: str) -> list[str]:
-    """LABEL: TEXT, continuation lines indented under the text."""
-    lines = escape_unsafe(text).rstrip("\n").splitlines() or [""]
-    prefix = f"        {label:<9} "
-    return [prefix + lines[0]] + [" " * len(prefix) + line for line in lines[1:]]
+class _Layout:
+    def __init__(self, width: int, paint: _Painter, verbose: bool):
+        self.width = max(width, MIN_WIDTH)
+        self.paint = paint
+        self.verbose = verbose
+
+    def block(self, label: str, text: str, indent: int = INDENT) -> list[str]:
+        """LABEL: TEXT, each line wrapped at spaces, continuation lines under the text."""
+        prefix = " " * indent + f"{label:<{LABEL}}"
+        lines: list[str] = []
+        for i, raw in enumerate(escape_unsafe(text).rstrip("\n").splitlines() or [""]):
+            first = prefix if i == 0 else " " * len(prefix)
+            lines += wrap(raw, self.width, first, " " * (len(prefix) + 2))
+        return lines
+
+    def scored(self, left: str, score: str, shown: int | None = None) -> list[str]:
+        """LEFT (wrapped) with SCORE at the right margin of its first line. SHOWN: LEFT's
+        printed width when it holds colour codes."""
+        room = self.width - len(score) - 1
+        if shown is not None:  # already laid out (coloured): pad by its printed width
+            return [left + " " * max(room - shown, 0) + " " + score]
+        first, *rest = wrap(left, room)
+        return [f"{first:<{room}} {score}"] + [" " * INDENT + line.lstrip() for line in rest]
 
 
-def _check_lines(check: CheckResult, paint: _Painter) -> list[str]:
+def _bar(exercise: ExerciseResult, size: int) -> str:
+    share = exercise.score / exercise.max_score if exercise.max_score else 0
+    full = round(share * size)
+    return "[" + "#" * full + "." * (size - full) + "]"
+
+
+def _summary(result: HostResult, layout: _Layout) -> list[str]:
+    """The first screen: the total, one bar per exercise, and next."""
+    counts = ", ".join(f"{n} {status}" for status, n in result.counts().items() if n)
+    total = f"Total: {number(result.score)}/{number(result.max_score)}"
+    lines = [layout.paint("bold", total) + (f"  ({counts})" if counts else "")]
+    for note in (result.verdict, result.backend_problem):
+        if note:
+            lines += [layout.paint("error", line) for line in wrap(note, layout.width, "! ", "  ")]
+    size = 10 if layout.width >= 60 else 5
+    scores = [f"{number(e.score)}/{number(e.max_score)}" for e in result.exercises]
+    column = max((len(score) for score in scores), default=0)
+    room = layout.width - size - column - 6
+    for exercise, score in zip(result.exercises, scores, strict=True):
+        title = escape_unsafe(exercise.title)
+        title = title if len(title) <= room else title[: max(room - 1, 1)] + "~"
+        lines.append(f"  {title:<{room}} {_bar(exercise, size)} {score:>{column}}")
+    lines += _next(result, layout)
+    return lines
+
+
+def next_check(result: HostResult) -> CheckResult | None:
+    """The first check to work on in the lab's order: a failing one (what the student can
+    fix) before an error (what the grader could not see)."""
+    checks = result.checks()
+    for wanted in ("fail", "error"):
+        pending = [c for c in checks if c.status == wanted]
+        if pending:
+            return min(pending, key=lambda c: STEPS.index(c.step) if c.step in STEPS else 3)
+    return None
+
+
+def _next(result: HostResult, layout: _Layout) -> list[str]:
+    check = next_check(result)
+    if check is None:
+        return ["next: nothing left to fix: every graded check passed"]
+    where = f" (lab: {escape_unsafe(check.section)})" if check.section else ""
+    lines = wrap(f"next: {escape_unsafe(check.title)}{where}", layout.width, "", "      ")
+    if check.hint:
+        lines += wrap(escape_unsafe(check.hint), layout.width, " " * INDENT)
+    if check.see:
+        lines += layout.block("run:", check.see, indent=6)
+    return lines
+
+
+def _check_lines(check: CheckResult, layout: _Layout) -> list[str]:
     points = f"{number(check.points)}/{number(check.max_points)}"
-    room = WIDTH - 9 - len(points)
-    # Long titles wrap under themselves rather than lose their end.
-    title, *more = wrap(escape_unsafe(check.title), room) or [""]
-    lines = [f"  {paint(check.status, MARKS[check.status])}  {title:<{room}} {points}"]
-    lines += [f"        {line}" for line in more]
+    mark = layout.paint(check.status, MARKS[check.status])
+    room = layout.width - len(points) - 1 - 8  # "  PASS  " before the title
+    title, *more = wrap(escape_unsafe(check.title), room)
+    lines = [f"  {mark}  {title:<{room}} {points}"]
+    lines += [" " * 8 + line for line in more]
+    if check.status == "pass" and not layout.verbose:
+        return lines
     if check.status != "pass":
-        lines += _block("check:", check.id)
-        if check.evidence:
-            lines += _block("found:" if check.status == "fail" else "why:", check.evidence)
-        if check.expected:
-            lines += _block("expected:", check.expected)
-        if check.hint and check.status != "skip":
-            lines += _block("hint:", "\n".join(wrap(check.hint, WIDTH - 18)))
-        if check.see:
-            lines += _block("see:", check.see)
+        lines += layout.block("check:", check.id)
+        if check.why and check.status == "fail":
+            lines += layout.block("why:", check.why)
+    if check.evidence:
+        label = {"fail": "found:", "pass": "found:"}.get(check.status, "reason:")
+        lines += layout.block(label, check.evidence)
+    if check.status == "pass":
+        return lines + (layout.block("see:", check.see) if check.see else [])
+    if check.expected:
+        lines += layout.block("expected:", check.expected)
+    if check.hint and check.status != "skip":
+        lines += layout.block("hint:", check.hint)
+    if check.see:
+        lines += layout.block("see:", check.see)
     return lines
 
 
@@ -75,41 +180,47 @@ def _snapshot(result: HostResult) -> str | None:
     return f"the snapshot {escape_unsafe(result.snapshot.file)} ({collected})"
 
 
-def _header(result: HostResult, paint: _Painter) -> list[str]:
+def _header(result: HostResult, layout: _Layout) -> list[str]:
     graded = escape_unsafe(result.target) or "local host"
     if snapshot := _snapshot(result):
         graded += f", graded from {snapshot}"
-    lines = [paint("bold", f"labgrade: {graded}")]
+    lines = [layout.paint("bold", line) for line in wrap(f"labgrade: {graded}", layout.width)]
     if result.backend:
         lines.append(f"backend: {escape_unsafe(result.backend)}")
-    if result.backend_problem:
-        wrapped = wrap(escape_unsafe(result.backend_problem), WIDTH - 4)
-        lines += [paint("error", "  ! " + line) for line in wrapped]
-    if result.discovered:
-        lines.append("discovered:")
-        lines += [
-            f"  {escape_unsafe(k)}: {escape_unsafe(v)}"
-            for k, v in result.discovered.items()
-            if k != "backend"  # already the line above
-        ]
     return lines
 
 
-def render_text(result: HostResult, color: bool = False) -> str:
+def _discovered(result: HostResult, layout: _Layout) -> list[str]:
+    if not result.discovered:
+        return []
+    lines = ["", "discovered:"]
+    for key, value in result.discovered.items():
+        if key != "backend":  # already in the header
+            text = f"{escape_unsafe(str(key))}: {escape_unsafe(str(value))}"
+            lines += wrap(text, layout.width, "  ", "    ")
+    return lines
+
+
+def render_text(
+    result: HostResult, color: bool = False, width: int = WIDTH, verbose: bool = False
+) -> str:
+    """The report for a person. VERBOSE: the evidence behind passing checks too."""
     paint = _Painter(color)
+    layout = _Layout(width, paint, verbose)
     if result.status == "error":
         target = escape_unsafe(result.target) or "the local host"
         if snapshot := _snapshot(result):
             target = f"{snapshot} of {target}"
         reason = escape_unsafe(result.error or "unknown error")
         return paint("error", f"labgrade: cannot grade {target}: {reason}") + "\n"
-    lines = _header(result, paint)
+    lines = _header(result, layout) + _summary(result, layout)
     for exercise in result.exercises:
         score = f"{number(exercise.score)}/{number(exercise.max_score)}"
         heading = f"{exercise.id}: {escape_unsafe(exercise.title)}"
-        lines += ["", paint("bold", f"{heading:<{WIDTH - len(score)}}{score}")]
+        lines += [""] + [paint("bold", line) for line in layout.scored(heading, score)]
         for check in exercise.checks:
-            lines += _check_lines(check, paint)
+            lines += _check_lines(check, layout)
+    lines += _discovered(result, layout)
     counts = ", ".join(f"{n} {status}" for status, n in result.counts().items() if n)
     total = f"Total: {number(result.score)}/{number(result.max_score)}"
     lines += ["", paint("bold", total) + (f"  ({counts})" if counts else "")]

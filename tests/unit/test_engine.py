@@ -45,8 +45,8 @@ def test_a_failed_prerequisite_skips_what_requires_it(exercises) -> None:
         "more.third": "skip",
     }
     second, third = result.checks()[1:]
-    assert second.evidence == "requires basics.first (fail)"
-    assert third.evidence == "requires basics.second (skip)"
+    assert second.evidence == 'requires "The first thing" (basics.first: fail) to pass first'
+    assert third.evidence.startswith('requires "') and "(basics.second: skip)" in third.evidence
     assert (result.score, result.max_score) == (0, 20)
     assert second.points == 0 and second.max_points == 10
 
@@ -77,7 +77,9 @@ def test_a_raising_check_is_an_error_and_the_run_goes_on(tmp_path: Path) -> None
     assert first.status == "error"
     assert "KeyError" in first.evidence and "qg-" in first.evidence
     assert statuses(result)["basics.second"] == "skip"
-    assert result.checks()[1].evidence == "requires basics.first (error)"
+    assert result.checks()[1].evidence == (
+        'requires "The first thing" (basics.first: error) to pass first'
+    )
 
 
 def test_cannot_grade_and_non_outcomes_are_errors(tmp_path: Path) -> None:

@@ -85,6 +85,8 @@ def test_json_has_the_documented_keys(result: HostResult) -> None:
         "hint",
         "see",
         "duration",
+        "why",
+        "section",
     }
     assert (check["id"], check["status"], check["points"], check["max_points"]) == (
         "basics.second",
@@ -155,7 +157,7 @@ def test_text_shows_evidence_hint_and_command(result: HostResult) -> None:
     assert "found:" in details and "second is missing" in details
     assert "hint:" in details and "Then the second." in details
     assert "see:" in details and "look for second" in details
-    assert "SKIP" in text and "requires basics.second (fail)" in text
+    assert "SKIP" in text and "(basics.second: fail) to pass first" in " ".join(text.split())
     assert "Total: 5/20" in text
     assert "\x1b[" not in text  # plain unless asked for colour
 
