@@ -162,6 +162,8 @@ LOCAL_PROGRAMS = {
     "docker": ("docker", "docker.io"),
     "podman": ("podman", "podman"),
     "kubectl": ("kubectl", "kubernetes-client"),
+    "lxc": ("lxc", "lxd-client"),
+    "openshift": ("oc", ""),  # the OpenShift client: not packaged in Debian
 }
 
 
@@ -175,9 +177,10 @@ def missing_program(spec: str) -> str | None:
         needed.append(("sshpass", "sshpass"))  # a password in the spec
     for program, package in needed:
         if shutil.which(program) is None:
+            install = f"install the Debian package {package}" if package else "install it"
             return (
                 f"`{program}` is not installed on this machine: {scheme}:// runs it here to "
-                f"reach {host_name(spec)} (install the Debian package {package})"
+                f"reach {host_name(spec)} ({install})"
             )
     return None
 

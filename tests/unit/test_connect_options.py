@@ -38,6 +38,7 @@ def test_every_ssh_has_forwarding_and_local_commands_off() -> None:
         ("kubectl://pod", "kubectl", "kubernetes-client"),
         ("ssh://lab-1", "ssh", "openssh-client"),
         ("safe-ssh://lab-1", "ssh", "openssh-client"),
+        ("lxc://web", "lxc", "lxd-client"),
     ],
 )
 def test_a_missing_local_program_is_named_with_its_package(
@@ -57,7 +58,9 @@ def test_a_password_in_the_spec_needs_sshpass(monkeypatch: pytest.MonkeyPatch) -
     assert missing_program("local://") is None
 
 
-@pytest.mark.parametrize("target", ["podman://foo", "docker://foo", "kubectl://foo"])
+@pytest.mark.parametrize(
+    "target", ["podman://foo", "docker://foo", "kubectl://foo", "lxc://foo", "openshift://foo"]
+)
 def test_check_says_which_local_program_is_missing_in_one_line(target: str) -> None:
     """`labgrade check podman://foo` on a machine without podman: one line naming the program
     and its package (not the host), exit 3, no traceback."""
