@@ -42,12 +42,30 @@ def edit_flows(name: str, **how) -> named:
 
 
 def invalid_drop_per_port(host: Host) -> Host:
-    """A hand-made variation: the INVALID drop also matched per port (reg5), which today's check
-    wants; Neutron writes it table-wide (see the xfail below)."""
+    """A hand-made variation: an INVALID drop matched per port (reg5) as well as Neutron's
+    table-wide one."""
     return host.edit(
         "ovs_flows_br_int",
         add=f" cookie=0x1, duration=1.0s, table=82, n_packets=0, n_bytes=0, priority=51,ct_state=+inv+trk,{P} actions=resubmit(,93)",
     )
+
+
+def ssh_from_group_members_only(host: Host) -> Host:
+    """The SSH rule with remote_group_id instead of 0.0.0.0/0: rules.create_flows_from_rule_and_port
+    with conjunction=True (priority 70+0+3) on the port, the members' nw_src on the other half,
+    the conj_id flow accepting (doc/source/contributor/internals/openvswitch_firewall.rst)."""
+    host.edit("ovs_flows_br_int", drop="tp_dst=22")
+    for line in (
+        flow(82, "73,ct_state=+new-est,ip,reg6=0x1,nw_src=10.1.0.9", "conjunction(19,1/2)"),
+        flow(82, f"73,ct_state=+new-est,tcp,{P},tp_dst=22", "conjunction(19,2/2)"),
+        flow(
+            82,
+            f"73,conj_id=19,ct_state=+new-est,ip,{P}",
+            f"ct(commit,zone=NXM_NX_REG6[0..15]),output:{OFPORT},resubmit(,92)",
+        ),
+    ):
+        host.edit("ovs_flows_br_int", add=line, after="table=82,")
+    return host
 
 
 # fmt: off
@@ -78,6 +96,7 @@ NATIVE_CASES = [
     case("ovsfw.sg-ssh", "fail", edit_flows("ssh_for_another_port", replace=(NEW_SSH, "+new-est,tcp,reg5=0x8,tp_dst=22"))),
     case("ovsfw.sg-ssh", "fail", edit_flows("ssh_flow_drops", replace=(f"{NEW_SSH} actions=ct(commit,zone=NXM_NX_REG6[0..15]),output:7,resubmit(,92)", f"{NEW_SSH} actions=resubmit(,93)"))),
     case("ovsfw.sg-ssh", "fail", edit_flows("ssh_in_egress_table", replace=(f"table=82, n_packets=0, n_bytes=0, idle_age=120, priority=77,ct_state={NEW_SSH}", f"table=72, n_packets=0, n_bytes=0, idle_age=120, priority=77,ct_state={NEW_SSH}"))),
+    case("ovsfw.sg-ssh", "fail", named("ssh_from_group_members_only", ssh_from_group_members_only)),
     case("ovsfw.sg-ssh", "skip", edit_flows("no_table_81_flows", drop="table=81,")),
     case("ovsfw.sg-ssh", "error", fail_in("ofctl_show_refused", "ovs_ofctl_show_br_int")),
     # ovsfw.sg-icmp
@@ -88,6 +107,7 @@ NATIVE_CASES = [
     case("ovsfw.sg-icmp", "skip", edit_flows("no_table_81_flows", drop="table=81,")),
     case("ovsfw.sg-icmp", "error", fail_in("dump_flows_refused", "ovs_flows_br_int")),
     # ovsfw.stateful
+    case("ovsfw.stateful", "pass"),
     case("ovsfw.stateful", "pass", invalid_drop_per_port),
     case("ovsfw.stateful", "fail", named("no_invalid_drop", lambda h: invalid_drop_per_port(h).edit("ovs_flows_br_int", drop="+inv+trk"))),
     case("ovsfw.stateful", "fail", named("no_established_output", lambda h: invalid_drop_per_port(h).edit("ovs_flows_br_int", drop="+est-rel").edit("ovs_flows_br_int", drop="ct_state=+est,"))),
@@ -239,42 +259,8 @@ def test_other_backends_checks_are_errors_when_named():
         assert {r.status for r in results.values()} == {"error"}, (build.__name__, only)
 
 
-def ssh_from_group_members_only(host: Host) -> Host:
-    """The SSH rule with remote_group_id instead of 0.0.0.0/0: rules.create_flows_from_rule_and_port
-    with conjunction=True (priority 70+0+3) on the port, the members' nw_src on the other half,
-    the conj_id flow accepting (doc/source/contributor/internals/openvswitch_firewall.rst)."""
-    host.edit("ovs_flows_br_int", drop="tp_dst=22")
-    for line in (
-        flow(82, "73,ct_state=+new-est,ip,reg6=0x1,nw_src=10.1.0.9", "conjunction(19,1/2)"),
-        flow(82, f"73,ct_state=+new-est,tcp,{P},tp_dst=22", "conjunction(19,2/2)"),
-        flow(
-            82,
-            f"73,conj_id=19,ct_state=+new-est,ip,{P}",
-            f"ct(commit,zone=NXM_NX_REG6[0..15]),output:{OFPORT},resubmit(,92)",
-        ),
-    ):
-        host.edit("ovs_flows_br_int", add=line, after="table=82,")
-    return host
-
-
 ITEM_8 = "issue 9 item 8 (helper formats): "
 KNOWN_WRONG = [
-    (
-        native,
-        None,
-        "15.0.0",
-        "ovsfw.stateful",
-        "pass",
-        ITEM_8 + "INVALID drop is table-wide (no reg5)",
-    ),
-    (
-        native,
-        ssh_from_group_members_only,
-        "15.0.0",
-        "ovsfw.sg-ssh",
-        "fail",
-        ITEM_8 + "a conjunction admits group members only",
-    ),
     (
         ovn,
         named(
