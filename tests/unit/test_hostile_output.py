@@ -90,19 +90,8 @@ def record_index(name: str, key: str, ns_prefix: str | None = None) -> int:
     raise LookupError(f"{name} has no {key} record")
 
 
-def crashes(name: str, texts: list[str], keys: list[int]) -> bool:
-    """The pinned example still makes build_facts raise (the bug is not fixed yet)."""
-    try:
-        build_facts(hostile_snapshot(snapshot(name), texts, keys))
-    except ValueError:
-        return True
-    return False
-
-
-# Examples random runs found, pinned so that every run (CI's derandomized ones too) tries them.
-# A Unicode digit passes str.isdigit() and breaks int(): xfail while it still does (issue 10
-# item 9), an ordinary example once it is fixed.
-UNICODE_DIGIT = "issue 10 item 9: int() of a Unicode digit that str.isdigit() accepts"
+# Examples random runs found, pinned so that every run (CI's derandomized ones too) tries them:
+# a Unicode digit passes str.isdigit() and broke int() in three parsers (issue 10, item 9).
 PIDS = (["²"], [record_index("complete", "netns_pids")])
 PORT = (
     ['LISTEN 0 128 0.0.0.0:9²7 0.0.0.0:* users:(("haproxy",pid=1,fd=6))'],
@@ -114,13 +103,9 @@ PS = (["    PID COMMAND\n   ²3 haproxy -f /x.conf"], [record_index("complete", 
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )  # fmt: skip
-@example(*PIDS, "complete").xfail(
-    crashes("complete", *PIDS), reason=UNICODE_DIGIT, raises=ValueError
-)
-@example(*PORT, "complete").xfail(
-    crashes("complete", *PORT), reason=UNICODE_DIGIT, raises=ValueError
-)
-@example(*PS, "complete").xfail(crashes("complete", *PS), reason=UNICODE_DIGIT, raises=ValueError)
+@example(*PIDS, "complete")
+@example(*PORT, "complete")
+@example(*PS, "complete")
 @example(
     ["\udcff\x1b[2J-A neutron-openvswi-sg-chain -j"],
     [record_index("complete", "iptables_save")],
