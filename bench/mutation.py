@@ -4,6 +4,7 @@ notice if a check or a parser decided something else? Not part of the test run (
     nice .venv/bin/python bench/mutation.py                       # everything, prints the score
     nice .venv/bin/python bench/mutation.py checks/nat.py -v      # one file, list the survivors
     nice .venv/bin/python bench/mutation.py --list checks/sg.py   # the mutants, without running
+    nice .venv/bin/python bench/mutation.py --sample 300         # every k-th mutant: ~300 of them
 
 Each mutant is one semantic change of one expression (operators below), applied to the module
 inside a forked copy of this process, which then runs the fast unit tests (TESTS, with -x):
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import hashlib
 import importlib
 import json
@@ -68,7 +70,7 @@ SWAP = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.GtE, ast.GtE: ast.Lt, 
         ast.LtE: ast.Gt, ast.In: ast.NotIn, ast.NotIn: ast.In, ast.Is: ast.IsNot,
         ast.IsNot: ast.Is}  # fmt: skip
 PROSE = {"failed", "passed", "CannotGrade", "lines", "rule_lines", "Outcome"}  # text for people
-TIMEOUT = 120  # seconds one mutant's tests may run (a mutant that loops forever is killed)
+TIMEOUT = 90  # seconds one mutant's tests may run (a mutant that loops forever is killed)
 
 
 @dataclass
@@ -326,6 +328,17 @@ def covering(mutant: Mutant, tests: list[str], cover: dict[str, Any]) -> list[st
     return [i for i in cover["order"] if i in ids and i.split("::")[0] in files]
 
 
+RUNNING: list[int] = []  # the forked child running a mutant's tests, if any
+
+
+def _stop(signum: int, frame: object) -> None:
+    """TERM/INT: end the running mutant's process group too, then leave."""
+    for pid in RUNNING:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+    sys.exit(1)
+
+
 def run_mutant(path: Path, source: str, index: int, tests: list[str]) -> str:
     """killed / survived / timeout / broken: runs the tests in a fork with the mutant loaded."""
     mutated = mutate(source, index)
@@ -343,6 +356,7 @@ def run_mutant(path: Path, source: str, index: int, tests: list[str]) -> str:
 
         code = pytest.main(["-x", "-q", "-p", "no:cacheprovider", "--no-header", *tests])
         os._exit(1 if code else 0)
+    RUNNING[:] = [pid]
     deadline = time.monotonic() + TIMEOUT
     while time.monotonic() < deadline:
         done, status = os.waitpid(pid, os.WNOHANG)
@@ -400,11 +414,16 @@ def main() -> int:
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
     parser.add_argument("--fresh", action="store_true", help="forget recorded results")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every survivor")
+    parser.add_argument(
+        "--sample", type=int, metavar="N", help="about N mutants: every k-th of each file"
+    )
     args = parser.parse_args()
     os.chdir(ROOT)
     store = ROOT / ".mutation" / "results.json"
     recorded = {} if args.fresh or not store.exists() else json.loads(store.read_text())
     if not args.list:
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
         preload()
         every = list(dict.fromkeys([*GENERIC_TESTS, *PARSER_TESTS]))
         cover = coverage(every, files([]))
@@ -415,9 +434,13 @@ def main() -> int:
         rel = str(path.relative_to(ROOT))
         source = path.read_text()
         tests = tests_for(rel)
-        digest = hashlib.sha256((source + "".join(tests)).encode()).hexdigest()[:16]
+        salt = "".join(tests) + str(args.sample or "")
+        digest = hashlib.sha256((source + salt).encode()).hexdigest()[:16]
         known = recorded.get(rel, {})
         mutants = list(_mutants(rel, source))
+        if args.sample:
+            step = max(1, round(total_points(files(args.files)) / args.sample))
+            mutants = mutants[::step]
         if args.list:
             for m in mutants:
                 print(f"{rel}:{m.line}: {m.what}")
@@ -449,6 +472,10 @@ def main() -> int:
     print(f"score: {killed}/{total} killed = {100 * killed / max(total, 1):.1f}%")
     print(f"time: {time.monotonic() - started:.0f} s")
     return 0
+
+
+def total_points(paths: list[Path]) -> int:
+    return sum(len(points_of(p.read_text())[1]) for p in paths)
 
 
 def _mutants(rel: str, source: str) -> Iterator[Mutant]:
