@@ -42,6 +42,10 @@ SKIP = {"__init__.py", "_registry.py"}
 CHECK_TESTS = [
     "tests/unit/test_check_outcomes.py",
     "tests/unit/test_check_outcomes_backends.py",
+    "tests/unit/test_check_decisions.py",
+    "tests/unit/test_rule_order.py",
+    "tests/unit/test_neutron_ovsfw.py",
+    "tests/unit/test_neutron_veths.py",
     "tests/unit/test_scenarios.py",
     "tests/unit/test_recorded_backends.py",
     "tests/unit/test_backend_variants.py",

@@ -80,6 +80,7 @@ HYBRID_CASES = [
     case("devices.hybrid-plug", "fail", edit_in("qvo_not_on_br_int", "ovs_list_ports", arg="br-int", drop=QVO)),
     case("devices.hybrid-plug", "fail", named("veths_paired_elsewhere", lambda h: h.edit("link", replace=(f"{QVB}@{QVO}", f"{QVB}@veth0")).edit("link", replace=(f"{QVO}@{QVB}", f"{QVO}@veth1")))),
     case("devices.hybrid-plug", "fail", edit_in("no_qvo", "link", drop=f" {QVO}@")),
+    case("devices.hybrid-plug", "pass", named("pre_41_veths", lambda h: _pre_41_veths(h)), tag="2014.1"),
     case("devices.hybrid-plug", "skip", no_tap),
     case("devices.hybrid-plug", "error", fail_in("ovs_refused", "ovs_list_br")),
     # devices.ovs-bridges
@@ -253,10 +254,8 @@ def _nothing_walked(host: Host) -> Host:
     return host.fail("netns_list", err="mount --make-shared /run/netns failed: Permission denied")
 
 
-ITEM_8 = "issue 9 item 8 (helper formats): "
 ITEM_1 = "issue 9 item 1 (helper trust): a refused record is `error`, never `fail`"
 KNOWN_WRONG = [
-    (_pre_41_veths, "2014.1", "devices.hybrid-plug", "pass", ITEM_8 + "pre-4.1 veths"),
     (fail_in("ps_refused", "processes"), "15.0.0", "dhcp.dnsmasq", "error", ITEM_1),
     (fail_in("link_refused", "link"), "15.0.0", "devices.instance-tap", "error", ITEM_1),
     (_nothing_walked, "15.0.0", "namespaces.qdhcp", "error", ITEM_1),
