@@ -44,7 +44,7 @@ def find_instances(
     NAMESPACES (all names `ip netns list` printed) tell OVN metadata veths apart: their root
     end is tap + 10 characters of the network id + 0, its peer in ovnmeta-<network id>.
     """
-    ovnmeta = [n.removeprefix("ovnmeta-") for n in namespaces if n.startswith("ovnmeta-")]
+    ovnmeta = {n.removeprefix("ovnmeta-")[:10] for n in namespaces if n.startswith("ovnmeta-")}
     ports: dict[str, str] = {}  # port id (10 chars) -> longest id seen
     taps: dict[str, str] = {}
     bridges: dict[str, str] = {}
@@ -77,10 +77,11 @@ def find_instances(
     return instances, stale
 
 
-def _ovn_metadata_end(line: str, port: str, ovnmeta: list[str]) -> bool:
+def _ovn_metadata_end(line: str, port: str, ovnmeta: set[str]) -> bool:
+    """OVNMETA: the first 10 characters of each ovnmeta-<network id> (PORT has 10 or more)."""
     if "link-netns ovnmeta-" in line:
         return True
-    return any(network.startswith(port[:10]) for network in ovnmeta)
+    return port[:10] in ovnmeta
 
 
 def _remember(ports: dict[str, str], port: str) -> None:

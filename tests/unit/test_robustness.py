@@ -7,7 +7,7 @@ import random
 import subprocess
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from grader.parsers.ip_addr import parse_ip_addr
@@ -15,7 +15,8 @@ from grader.parsers.ip_link import parse_ip_link
 from grader.parsers.ip_route import parse_ip_route
 from grader.parsers.iptables_save import parse_iptables_save
 from grader.parsers.listeners import parse_listeners
-from grader.parsers.netns import parse_netns_list
+from grader.parsers.netns import parse_netns_list, parse_pids
+from grader.parsers.ovn import ovn_list, ovn_map, parse_ofports
 from grader.parsers.ovs import parse_external_ids, parse_flows, parse_ovn_records
 from grader.parsers.processes import parse_processes
 
@@ -31,6 +32,10 @@ PARSERS = [
     parse_flows,
     parse_ovn_records,
     parse_processes,
+    parse_pids,
+    parse_ofports,
+    ovn_list,
+    ovn_map,
 ]
 
 
@@ -63,6 +68,9 @@ text_lines = st.lists(
 
 @settings(max_examples=150, deadline=None)
 @given(text_lines)
+@example("\u00b2 dnsmasq --x\nLISTEN 0 1 a:\u00b2 b\n \u00b2(tapx): addr")  # '²'.isdigit()
+@example("9" * 5000 + ": x: <UP> mtu 1\ntable=" + "9" * 5000 + " actions=drop\n")  # int() limit
+@example("1: lo    inet 10.0.0.1/99 scope host\n1: lo    inet6 ::1/" + "1" * 5000)
 def test_parsers_never_raise(text):
     for parse in PARSERS:
         parse(text)
