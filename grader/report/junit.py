@@ -23,6 +23,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
+from grader.report.feedback import check_details
+from grader.report.feedback import first_line as _first_line
 from grader.report.safetext import number, strip_unsafe
 from grader.result import CheckResult, HostResult
 
@@ -43,22 +45,6 @@ def host_label(target: str) -> str:
         scheme, _, rest = target.partition("://")
         host = rest.split("/", 1)[0].rsplit("@", 1)[-1]
     return host or scheme or "local"
-
-
-def check_details(check: CheckResult) -> str:
-    """The body of a check that did not pass: found / expected / hint / see, one block each."""
-    label = "found" if check.status == "fail" else "why"
-    parts = [
-        (label, check.evidence),
-        ("expected", check.expected),
-        ("hint", check.hint),
-        ("see", check.see),
-    ]
-    return strip_unsafe("\n".join(f"{name}: {text.strip()}" for name, text in parts if text))
-
-
-def _first_line(text: str) -> str:
-    return strip_unsafe(text).strip().split("\n", 1)[0]
 
 
 def _seconds(value: float) -> str:
