@@ -116,10 +116,8 @@ def test_prairielearn_host_in_error_is_not_gradable(result: HostResult) -> None:
 def test_results_stay_small_with_huge_evidence() -> None:
     """PrairieLearn refuses a results.json over 1 MB: each part of a test's output is cut."""
     result = recorded("fresh")
-    huge = [
-        replace(e, checks=tuple(replace(c, evidence="x" * 10_000, see="y" * 10_000) for c in e.checks))
-        for e in result.exercises
-    ]
+    texts = {"evidence": "x" * 10_000, "expected": "e" * 10_000, "see": "y" * 10_000}
+    huge = [replace(e, checks=tuple(replace(c, **texts) for c in e.checks)) for e in result.exercises]
     big = replace(result, exercises=tuple(huge))
     assert len(render_prairielearn(big).encode()) < 1_000_000
     assert len(render_gradescope(big).encode()) < 1_000_000
