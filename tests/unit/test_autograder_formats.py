@@ -117,7 +117,9 @@ def test_results_stay_small_with_huge_evidence() -> None:
     """PrairieLearn refuses a results.json over 1 MB: each part of a test's output is cut."""
     result = recorded("fresh")
     texts = {"evidence": "x" * 10_000, "expected": "e" * 10_000, "see": "y" * 10_000}
-    huge = [replace(e, checks=tuple(replace(c, **texts) for c in e.checks)) for e in result.exercises]
+    huge = [
+        replace(e, checks=tuple(replace(c, **texts) for c in e.checks)) for e in result.exercises
+    ]
     big = replace(result, exercises=tuple(huge))
     assert len(render_prairielearn(big).encode()) < 1_000_000
     assert len(render_gradescope(big).encode()) < 1_000_000
