@@ -12,7 +12,7 @@ fi
 
 packages=(iproute2 iptables openvswitch-switch dnsmasq-base openssh-server openssh-client
   haproxy procps iputils-ping netcat-openbsd ipset util-linux sudo tini ovn-common ovn-central
-  ethtool)
+  ethtool chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

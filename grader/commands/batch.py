@@ -32,7 +32,8 @@ DESCRIPTION = """\
 Grade a class: every student's host, in parallel, one connection and one gather each.
 INVENTORY is a class.yaml (defaults: and students:) or a CSV file (id,name,email,target,...);
 or give an Ansible inventory with --ansible-inventory. Written to DIR (atomically):
-grades.csv, junit.xml, students/<id>.json and students/<id>.snapshot.json (docs/batch.md).
+grades.csv, junit.xml, report.html, students/<id>.json and students/<id>.snapshot.json
+(docs/batch.md).
 A host that cannot be graded, or where every check is `error` (none passed or failed), is
 that student's `error`, with the reason; the others go on.
 Ctrl-C stops cleanly; --resume grades the students with no result (or an error) in DIR.

@@ -24,9 +24,9 @@ without touching a host: after a change to the rubric, give the new --exercises 
 Each run grades what it is asked: --only for this run (none: the default exercises), and
 --exercises FILE (none: the file that graded DIR last); batch.json records the rubric (a
 digest of the file and the selection), and regrade says when it changed since.
-Rewrites DIR's students/<id>.json, grades.csv and junit.xml. Students whose host could not
-be gathered keep their error; students never graded stay `pending`. A student where every
-check is `error` (none passed or failed) is in error too.
+Rewrites DIR's students/<id>.json, grades.csv, junit.xml and report.html. Students whose
+host could not be gathered keep their error; students never graded stay `pending`. A
+student where every check is `error` (none passed or failed) is in error too.
 Exit codes: 0 every student graded, 2 usage or file error, 3 some students in error.
 """
 

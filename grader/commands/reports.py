@@ -5,8 +5,8 @@
 
 The formats are the table of grader/report/reporters.py. FILE `-` (or no FILE, for `check`)
 is standard output, which takes one report; when none is asked for there, it gets `text`.
-`batch` and `regrade` always write DIR's own files (grades.csv, junit.xml) and print the
-summary; a --report without FILE writes that format's file in DIR. `check`'s
+`batch` and `regrade` always write DIR's own files (grades.csv, junit.xml, report.html) and
+print the summary; a --report without FILE writes that format's file in DIR. `check`'s
 `--format/--json/--junit` are aliases of `--report`.
 """
 
@@ -25,7 +25,7 @@ from grader.report.text import terminal_width, use_color
 from grader.result import HostResult
 
 STDOUT = "-"
-CLASS_REPORTS = ("text", "csv", "junit")  # what batch and regrade always write
+CLASS_REPORTS = ("text", "csv", "junit", "html")  # what batch and regrade always write
 
 
 @dataclass(frozen=True)

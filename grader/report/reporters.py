@@ -25,8 +25,11 @@ from dataclasses import dataclass
 
 from grader.inventory import Student
 from grader.report.gradebook import render_gradebook
+from grader.report.gradescope import render_gradescope
+from grader.report.html import render_class_html
 from grader.report.json import render_json
 from grader.report.junit import render_junit
+from grader.report.prairielearn import render_prairielearn
 from grader.report.summary import render_summary
 from grader.report.text import WIDTH, render_text
 from grader.result import HostResult
@@ -98,6 +101,22 @@ REPORTERS: dict[str, Reporter] = {
             "the gradebook, one row per student (docs/batch.md)",
             klass=lambda report: render_gradebook(report.entries, report.shown, report.order),
             class_file="grades.csv",
+        ),
+        Reporter(
+            "html",
+            "the class report for a browser, self-contained (docs/batch.md)",
+            klass=lambda report: render_class_html(report.entries),
+            class_file="report.html",
+        ),
+        Reporter(
+            "gradescope",
+            "Gradescope's autograder results.json (docs/autograders.md)",
+            host=lambda report: render_gradescope(report.result),
+        ),
+        Reporter(
+            "prairielearn",
+            "PrairieLearn's external-grader results.json (docs/autograders.md)",
+            host=lambda report: render_prairielearn(report.result),
         ),
     )
 }

@@ -193,6 +193,24 @@ def test_regrade_equals_live_and_follows_the_rubric(
     assert json.loads((out / "batch.json").read_text())["only"] == ["sg"]
 
 
+def test_batch_and_regrade_write_the_class_report(
+    tmp_path: Path, fake_hosts: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """report.html (docs/batch.md): every student with a row and a view, written by batch
+    and rewritten by regrade (after a rubric change it shows the new selection)."""
+    out = tmp_path / "out"
+    main(["batch", str(write_class(tmp_path)), "--out", str(out), "--quiet"])
+    students = [r["id"] for r in rows(out)]
+    html = (out / "report.html").read_text(encoding="utf-8")
+    for student_id in students:
+        assert f'<details id="s-{student_id}"' in html
+    assert html.count('<tr data-status="error"') == 2  # the two unreachable hosts
+    monkeypatch.setattr(grader.batch, "grade_target", None)  # no host is touched
+    assert main(["regrade", str(out), "--only", "sg"]) == 3
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "sg.ssh" in html and "dhcp.dnsmasq" not in html
+
+
 def test_mixed_backends_cells_add_up_to_the_score(
     tmp_path: Path, fake_hosts: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
