@@ -8,9 +8,17 @@ from __future__ import annotations
 
 import argparse
 
-from grader.commands import batch, check, collect, list_exercises, regrade, validate
+from grader.commands import (
+    answers,
+    batch,
+    check,
+    collect,
+    list_exercises,
+    regrade,
+    validate,
+)
 
 
 def register_all(subparsers: argparse._SubParsersAction) -> None:
-    for module in (check, collect, batch, regrade, validate, list_exercises):
+    for module in (check, collect, batch, regrade, validate, list_exercises, answers):
         module.register(subparsers)

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, replace
 
 from grader import backends
+from grader.answers import FINDINGS, load_answers, with_answers
 from grader.commands.hosts import resolved_target
 from grader.commands.options import (
     add_command,
@@ -66,6 +67,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_exercises_option(parser)
     add_only_option(parser)
+    parser.add_argument(
+        "--answers",
+        metavar="FILE",
+        help="grade your findings too: the answers file `labgrade answers` wrote, filled in"
+        " (adds the findings exercise unless --only names what to grade)",
+    )
     output = parser.add_argument_group("output")
     add_report_option(output, "default: text on standard output")
     output.add_argument(
@@ -171,6 +178,10 @@ def run(args: argparse.Namespace) -> int:
     args.only = split_only(args.only)
     exercises = load_exercises(args.exercises)
     exercises.select(args.only)  # an unknown --only id is a usage error
+    if args.answers:
+        exercises = with_answers(exercises, load_answers(args.answers, exercises))
+        if not args.only:  # the default exercises and the findings
+            args.only = [e.id for e in exercises.exercises if e.default] + [FINDINGS]
     check_reachable(args.min_score, exercises, args.only)
     reports = host_reports(args)  # a usage error before connecting
     if args.snapshot:

@@ -2,8 +2,8 @@
 first thing to do in the lab's order, with the command to run) on the first screen; then by
 exercise one line per check, and under a check that did not pass what it means in Neutron,
 the evidence, what was expected, the hint and the command to look for yourself; then what
-was discovered and the total again. Wrapped to WIDTH, never over it but for tokens that
-cannot break (chain names, paths), so they copy-paste.
+was discovered (with VERBOSE) and the total again. Wrapped to WIDTH, never over it but for
+tokens that cannot break (chain names, paths), so they copy-paste.
 
     print(render_text(result, color=use_color(sys.stdout), width=terminal_width(sys.stdout)))
 """
@@ -220,7 +220,8 @@ def render_text(
         lines += [""] + [paint("bold", line) for line in layout.scored(heading, score)]
         for check in exercise.checks:
             lines += _check_lines(check, layout)
-    lines += _discovered(result, layout)
+    if verbose:  # the details behind the grade; the checks' evidence already names them
+        lines += _discovered(result, layout)
     counts = ", ".join(f"{n} {status}" for status, n in result.counts().items() if n)
     total = f"Total: {number(result.score)}/{number(result.max_score)}"
     lines += ["", paint("bold", total) + (f"  ({counts})" if counts else "")]

@@ -146,7 +146,7 @@ def test_junit_strips_control_characters(tmp_path: Path) -> None:
 
 
 def test_text_shows_evidence_hint_and_command(result: HostResult) -> None:
-    text = render_text(result)
+    text = render_text(result, verbose=True)
     assert "labgrade: ssh://stack@lab-1:22" in text
     assert f"backend: {backends.HYBRID}" in text
     assert "instance port: tap1234" in text
