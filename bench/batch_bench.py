@@ -100,7 +100,7 @@ def bench(count: int, jobs: int, delay_ms: float, work: Path) -> None:
     try:
         config = ssh_config(work / f"ssh_config.{count}", delay_ms)
         exercises = load_exercises()
-        extra = extra_commands(exercises.select(None).to_run)
+        extra = extra_commands(exercises.select(None).to_run, exercises.registry)
         command = wrap_command(gather_command(extra), ConnectOptions(timeout=120))
         floors = [floor(names, config, command, jobs)]
         walls, fds = [], [open_fds()]

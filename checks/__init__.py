@@ -15,6 +15,18 @@ The keyword-only parameters (with their type hints and defaults) are the check's
 parameters: the exercise loader validates names and types against the signature.
 """
 
-from checks._registry import CHECKS, CheckFunction, check, load_all
+import importlib
+import pkgutil
+
+from checks._registry import CHECKS, CheckFunction, check
 
 __all__ = ["CHECKS", "CheckFunction", "check", "load_all"]
+
+
+def load_all() -> dict[str, CheckFunction]:
+    """Every check of this package, by name: its modules are imported, which registers them.
+    Called once where a command starts (grader/rubric.py); nothing reads CHECKS before."""
+    for info in pkgutil.iter_modules(__path__):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{info.name}")
+    return CHECKS

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable
 from typing import Any
 
@@ -31,13 +29,3 @@ def check(
         return function
 
     return register
-
-
-def load_all() -> dict[str, CheckFunction]:
-    """Import every module of the checks package so that all checks are registered."""
-    import checks
-
-    for info in pkgutil.iter_modules(checks.__path__):
-        if not info.name.startswith("_"):
-            importlib.import_module(f"checks.{info.name}")
-    return CHECKS

@@ -15,22 +15,15 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
 
 from grader.backends import DEFAULT as DEFAULT_BACKEND
 from grader.facts.model import Facts
 from grader.facts.verdict import cleanup_verdict
-from grader.model import CheckSpec, Exercises
 from grader.outcome import CannotGrade, Outcome
 from grader.result import CheckResult, ExerciseResult, HostResult
+from grader.rubric import CheckFunction, CheckSpec, Exercises
 
 MAX_TEXT = 10_000  # characters kept of a check's evidence / expected / see
-
-
-class FactsLike(Protocol):
-    backend: str
-    backend_problem: str | None
-    discovered: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -41,7 +34,7 @@ class Ungradable(Outcome):
     reason: str = ""  # the first check's own reason, passed down to its dependants
 
 
-def run_check(spec: CheckSpec, facts: Any, checks: Mapping[str, Any]) -> Outcome:
+def run_check(spec: CheckSpec, facts: Facts, checks: Mapping[str, CheckFunction]) -> Outcome:
     """Call the check function; any exception (or a non-Outcome) becomes an `error`."""
     try:
         outcome = checks[spec.check](facts, **spec.params)
@@ -80,8 +73,8 @@ def _to_result(spec: CheckSpec, outcome: Outcome, duration: float = 0.0) -> Chec
 
 def evaluate(
     specs: Sequence[CheckSpec],
-    facts: Any,
-    checks: Mapping[str, Any],
+    facts: Facts,
+    checks: Mapping[str, CheckFunction],
     durations: dict[str, float] | None = None,
 ) -> dict[str, Outcome]:
     """Outcomes of SPECS (already in requires order), prerequisites deciding skips; the
@@ -93,7 +86,7 @@ def evaluate(
         ungradable = [r for r in blocking if isinstance(outcomes[r], Ungradable)]
         if ungradable:
             first = outcomes[ungradable[0]]
-            reason = getattr(first, "reason", "") or first.evidence
+            reason = (first.reason if isinstance(first, Ungradable) else "") or first.evidence
             text = f"requires {ungradable[0]}, which cannot be graded here: {reason}"
             outcomes[spec.id] = Ungradable("error", text, reason=reason)
         elif blocking:
@@ -109,10 +102,10 @@ def evaluate(
 
 
 def _discovered(
-    facts: FactsLike, exercises: Exercises, backend: str, only: Sequence[str] | None
+    facts: Facts, exercises: Exercises, backend: str, only: Sequence[str] | None
 ) -> dict[str, str]:
     """What the facts discovered, plus the lab's checks left out for this backend."""
-    found = {str(k): str(v) for k, v in (getattr(facts, "discovered", {}) or {}).items()}
+    found = {str(k): str(v) for k, v in facts.discovered.items()}
     graded_as = exercises.grading_backend(backend)
     if not only and graded_as != DEFAULT_BACKEND:
         left_out = [
@@ -128,19 +121,19 @@ def _discovered(
 
 def grade(
     exercises: Exercises,
-    facts: FactsLike,
+    facts: Facts,
     only: Sequence[str] | None = None,
     *,
     target: str = "",
     remote_commands: int = 0,
-    checks: Mapping[str, Any] | None = None,
+    checks: Mapping[str, CheckFunction] | None = None,
     started: float | None = None,
 ) -> HostResult:
-    """Grade FACTS with the exercises selected by ONLY (None: the default exercises)."""
-    if checks is None:
-        from checks import CHECKS as checks
+    """Grade FACTS with the exercises selected by ONLY (None: the default exercises), calling
+    the rubric's check functions (CHECKS overrides them)."""
+    checks = exercises.registry if checks is None else checks
     started = time.monotonic() if started is None else started
-    backend = str(getattr(facts, "backend", "") or "") or DEFAULT_BACKEND
+    backend = facts.backend or DEFAULT_BACKEND
     selection = exercises.select(only, backend=backend)
     durations: dict[str, float] = {}
     outcomes = evaluate(selection.to_run, facts, checks, durations)
@@ -158,8 +151,8 @@ def grade(
     return HostResult(
         target=target,
         status="graded",
-        backend=str(getattr(facts, "backend", "") or ""),
-        backend_problem=getattr(facts, "backend_problem", None),
+        backend=facts.backend,
+        backend_problem=facts.backend_problem,
         verdict=cleanup_verdict(facts) if isinstance(facts, Facts) else None,
         discovered=_discovered(facts, exercises, backend, only),
         score=sum(e.score for e in results),

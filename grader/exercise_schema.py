@@ -1,4 +1,4 @@
-"""Validate the exercises.yaml document and build the model's values (grader.model).
+"""Validate the exercises.yaml document and build the rubric's values (grader/rubric.py).
 
 Each problem raises InputFileError(file, line, key, problem): unknown or missing keys, wrong
 types (a bool is not a number), bad or duplicate ids, unknown check names, parameters that are
@@ -17,8 +17,8 @@ from typing import Any
 
 from grader.backends import KNOWN as KNOWN_BACKENDS
 from grader.errors import InputFileError
-from grader.model import CheckSpec, Exercise, Exercises
 from grader.paramtypes import signature_params, type_problem
+from grader.rubric import CheckSpec, Exercise, Exercises
 from grader.yamlfile import ListNode, MappingNode, line_of, load_yaml
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
@@ -126,7 +126,7 @@ class _Validator:
         exercises = [self.exercise(item, items.item_line(i)) for i, item in enumerate(items)]
         self.unique_ids(exercises)
         order = self.requires_order(exercises)
-        return Exercises(self.path, tuple(exercises), order)
+        return Exercises(self.path, tuple(exercises), order, registry=self.checks)
 
     def exercise(self, value: Any, line: int) -> Exercise:
         node = self.mapping(value, line, "an exercise", EXERCISE_KEYS)

@@ -13,11 +13,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
 
 from grader.connect import ConnectOptions, host_name, redact, run_with_retries
 from grader.engine import grade
 from grader.errors import HostError, InputFileError
+from grader.facts import build_facts
 from grader.gather import gather_command, parse_gather_output
 from grader.model import Exercises, extra_commands
 from grader.result import HostResult, host_error
@@ -37,12 +37,6 @@ def gather_snapshot(
     collected_at = datetime.now(UTC).isoformat(timespec="seconds")
     stamped = snapshot.with_meta(target=redact(spec), collected_at=collected_at)
     return stamped, remote_commands, attempts
-
-
-def build_facts(snapshot: Snapshot) -> Any:
-    from grader.facts import build_facts as build  # FACTS' module: imported when first needed
-
-    return build(snapshot)
 
 
 def why(error: BaseException) -> str:
@@ -91,7 +85,7 @@ def grade_target(
     candidates = exercises.select(only, backend=None).to_run  # the backend is not known yet
     try:
         snapshot, remote_commands, attempts = gather_snapshot(
-            spec, extra_commands(candidates), options
+            spec, extra_commands(candidates, exercises.registry), options
         )
     except Exception as error:
         reason = str(error) if isinstance(error, HostError) else why(error)

@@ -1,7 +1,7 @@
 """The class to grade: students loaded from class.yaml, a CSV file or an Ansible inventory.
 
     students = load_inventory("class.yaml")               # or "class.csv"
-    students = load_ansible_inventory("hosts.ini")         # hosts become students
+    students = load_ansible_inventory("hosts.ini")  # grader.inventory_ansible: hosts -> students
     students[0].id, students[0].target, students[0].options(base_options)
 
 class.yaml has a `defaults:` mapping and a `students:` list; a student's own keys override the
@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from grader.connect import SCHEMES, ConnectOptions, normalize_target
+from grader.connect import SCHEMES, ConnectOptions, host_name, normalize_target
 from grader.errors import InputFileError, LabgradeError
 from grader.yamlfile import MappingNode, decode_utf8, line_of, parse_yaml, read_bounded
 
@@ -56,6 +56,11 @@ class Student:
     sudo: bool | None = None  # None: as the command line says
     accept_new_host_keys: bool | None = None  # None: as the command line says
     ssh_args: tuple[str, ...] = ()  # more ssh options (an Ansible inventory's ssh args)
+
+    @property
+    def host(self) -> str:
+        """The host's name, without scheme, user, port or password (for display)."""
+        return host_name(self.target)
 
     def options(self, base: ConnectOptions) -> ConnectOptions:
         """BASE (the command line's options) with this student's own settings applied."""
@@ -278,20 +283,3 @@ def load_inventory(path: str | Path) -> list[Student]:
     if name.lower().endswith(".csv"):
         return load_class_csv(name, text)
     return load_class_yaml(name, text)
-
-
-def load_ansible_inventory(path: str | Path, notes: list[str] | None = None) -> list[Student]:
-    """Students from an Ansible inventory: each host is a student. Resolved by
-    `ansible-inventory` when installed; else by the built-in parser (an INI or YAML file),
-    which adds to NOTES one line for each variable and directory it ignored."""
-    from grader import ansible_inventory
-    from grader.inventory_ansible import ansible_students, resolved_students
-
-    name = str(path)
-    if ansible_inventory.program() is not None:
-        return resolved_students(name, ansible_inventory.list_inventory(name))
-    if Path(name).is_dir():
-        raise InputFileError(
-            name, None, None, f"an inventory directory needs ansible-inventory ({INSTALL})"
-        )
-    return ansible_students(name, read_text(name), notes if notes is not None else [])

@@ -28,9 +28,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from grader import ansible_inventory
 from grader.ansible_inventory import connection_fields, hostvars, inventory_hosts, ssh_args
 from grader.errors import InputFileError
-from grader.inventory import INSTALL, Fields, Student, check_unique
+from grader.inventory import INSTALL, Fields, Student, check_unique, read_text
 from grader.yamlfile import MappingNode, parse_yaml
 
 RANGE = re.compile(r"\[(\d+):(\d+)\]")
@@ -263,3 +264,17 @@ def ansible_students(path: str, text: str, notes: list[str]) -> list[Student]:
         lines.append(line)
     notes += ignored(path, inventory)
     return check_unique(students, lines, path)
+
+
+def load_ansible_inventory(path: str | Path, notes: list[str] | None = None) -> list[Student]:
+    """Students from an Ansible inventory: each host is a student. Resolved by
+    `ansible-inventory` when installed; else by the built-in parser (an INI or YAML file),
+    which adds to NOTES one line for each variable and directory it ignored."""
+    name = str(path)
+    if ansible_inventory.program() is not None:
+        return resolved_students(name, ansible_inventory.list_inventory(name))
+    if Path(name).is_dir():
+        raise InputFileError(
+            name, None, None, f"an inventory directory needs ansible-inventory ({INSTALL})"
+        )
+    return ansible_students(name, read_text(name), notes if notes is not None else [])

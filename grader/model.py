@@ -1,148 +1,32 @@
-"""The exercises file (exercises.yaml), loaded into frozen, validated values.
+"""Load the exercises file (exercises.yaml) into the rubric (grader/rubric.py), once, where a
+command starts; and what the rubric's checks add to the gather.
 
     exercises = load_exercises()                  # the default file; or load_exercises(path)
     selection = exercises.select(["cleanup"])     # --only; None = the default exercises
-    extra_commands(selection.to_run)              # what the checks' gathers hooks add
+    extra_commands(selection.to_run, exercises.registry)   # what the gathers hooks add
 
 Every problem is an InputFileError naming the file, the line and the key (docs/exercises.md).
 """
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
 
 import grader
-from grader.backends import DEFAULT as DEFAULT_BACKEND
-from grader.errors import LabgradeError
+from checks import load_all as load_every_check
+from grader.exercise_schema import parse_document
+from grader.rubric import CheckFunction, CheckSpec, Exercise, Exercises, Selection
 
-
-@dataclass(frozen=True)
-class CheckSpec:
-    id: str
-    title: str
-    points: int | float
-    check: str  # a registered check name
-    params: Mapping[str, Any] = field(default_factory=dict, compare=False)
-    requires: tuple[str, ...] = ()
-    hint: str = ""
-    exercise: str = ""  # the id of the exercise it belongs to
-    line: int = 0
-    backends: tuple[
-        str, ...
-    ] = ()  # graded only on these backends (own or the exercise's); () = all
-    why: str = ""  # one sentence: what the check means in Neutron
-    section: str = ""  # the lab's section it belongs to (the exercise's `section:` or title)
-    step: str = "explore"  # where in the lab's order it comes (exercise `step:`)
-
-    def applies_to(self, backend: str) -> bool:
-        return not self.backends or backend in self.backends
-
-
-@dataclass(frozen=True)
-class Exercise:
-    id: str
-    title: str
-    checks: tuple[CheckSpec, ...]
-    default: bool = True
-    line: int = 0
-
-    @property
-    def max_points(self) -> int | float:
-        return sum(check.points for check in self.checks)
-
-
-@dataclass(frozen=True)
-class Selection:
-    """What a run grades: the selected exercises (with only the selected checks) and every
-    check to evaluate, in `requires` order (prerequisites of a selected check included)."""
-
-    exercises: tuple[Exercise, ...]
-    to_run: tuple[CheckSpec, ...]
-
-    @property
-    def selected_ids(self) -> frozenset[str]:
-        return frozenset(c.id for e in self.exercises for c in e.checks)
-
-
-@dataclass(frozen=True)
-class Exercises:
-    path: str
-    exercises: tuple[Exercise, ...]
-    order: tuple[str, ...] = ()  # every check id, prerequisites first
-
-    def checks(self) -> list[CheckSpec]:
-        return [check for exercise in self.exercises for check in exercise.checks]
-
-    def check(self, check_id: str) -> CheckSpec:
-        return next(c for c in self.checks() if c.id == check_id)
-
-    def grading_backend(self, backend: str) -> str:
-        """BACKEND if some check is declared for it, else the lab's own (backends.DEFAULT)."""
-        named = {b for check in self.checks() for b in check.backends}
-        return backend if backend in named else DEFAULT_BACKEND
-
-    def selectable_ids(self) -> list[str]:
-        """What --only accepts: exercise ids, check ids and the prefixes before their dots."""
-        ids = [e.id for e in self.exercises] + [c.id for c in self.checks()]
-        prefixes = [c.id[:at] for c in self.checks() for at, char in enumerate(c.id) if char == "."]
-        return list(dict.fromkeys(ids + prefixes))
-
-    def select(
-        self, only: Sequence[str] | None = None, backend: str | None = DEFAULT_BACKEND
-    ) -> Selection:
-        """The default exercises whose checks apply to BACKEND (None: every backend's), or
-        those named by ONLY: exercise ids, check ids, or an id prefix before a dot (`sg`
-        selects sg.ssh, sg.icmp ...). An exercise or prefix brings the checks of it that apply
-        to BACKEND (all of them when none does); a check named by its id is always graded.
-        So naming every default exercise grades what the default does."""
-        if only:
-            unknown = [n for n in only if not any(_matches(c, n) for c in self.checks())]
-            if unknown:
-                raise LabgradeError(
-                    f"--only {unknown[0]}: no such exercise or check"
-                    f"{_did_you_mean(unknown[0], self.selectable_ids())} (see `labgrade list`)"
-                )
-            chosen = None if backend is None else self.grading_backend(backend)
-            wanted = set()
-            for name in only:
-                named = [c for c in self.checks() if _matches(c, name)]
-                fitting = [c for c in named if chosen is None or c.applies_to(chosen)]
-                exact = any(c.id == name for c in named)
-                wanted |= {c.id for c in (named if exact or not fitting else fitting)}
-        else:
-            chosen = None if backend is None else self.grading_backend(backend)
-            wanted = {
-                c.id
-                for e in self.exercises
-                if e.default
-                for c in e.checks
-                if chosen is None or c.applies_to(chosen)
-            }
-        exercises = []
-        for exercise in self.exercises:
-            chosen = tuple(c for c in exercise.checks if c.id in wanted)
-            if chosen:
-                exercises.append(replace(exercise, checks=chosen))
-        needed = set(wanted)
-        for check_id in reversed(self.order):  # prerequisites come after what needs them
-            if check_id in needed:
-                needed.update(self.check(check_id).requires)
-        to_run = tuple(self.check(i) for i in self.order if i in needed)
-        return Selection(tuple(exercises), to_run)
-
-
-def _matches(check: CheckSpec, name: str) -> bool:
-    return name in (check.id, check.exercise) or check.id.startswith(name + ".")
-
-
-def _did_you_mean(name: str, choices: Iterable[str]) -> str:
-    """ " (did you mean 'X'?)" for the choice closest to NAME, ignoring case; else ""."""
-    close = difflib.get_close_matches(name.lower(), list(choices), n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+__all__ = [
+    "CheckSpec",
+    "Exercise",
+    "Exercises",
+    "Selection",
+    "default_exercises_path",
+    "extra_commands",
+    "load_exercises",
+]
 
 
 def default_exercises_path() -> Path:
@@ -154,25 +38,17 @@ def default_exercises_path() -> Path:
 
 
 def load_exercises(
-    path: str | Path | None = None, checks: Mapping[str, Any] | None = None
+    path: str | Path | None = None, checks: Mapping[str, CheckFunction] | None = None
 ) -> Exercises:
-    """Load and validate PATH (default: default_exercises_path()) against the registered CHECKS
-    (default: every check in checks/)."""
-    from grader.exercise_schema import parse_document  # it builds the values defined here
-
-    if checks is None:
-        from checks import load_all
-
-        checks = load_all()
-    return parse_document(str(path or default_exercises_path()), checks)
+    """The rubric of PATH (default: default_exercises_path()), validated against CHECKS (name
+    -> check function; default: every check of the checks package), which it carries."""
+    registry = dict(load_every_check() if checks is None else checks)
+    return parse_document(str(path or default_exercises_path()), registry)
 
 
-def extra_commands(
-    specs: Iterable[CheckSpec], checks: Mapping[str, Any] | None = None
-) -> list[str]:
-    """The extra shell commands the checks' `gathers` hooks ask for, once each, in order."""
-    if checks is None:
-        from checks import CHECKS as checks
+def extra_commands(specs: Iterable[CheckSpec], checks: Mapping[str, CheckFunction]) -> list[str]:
+    """The extra shell commands the `gathers` hooks of SPECS' check functions (CHECKS: the
+    rubric's registry) ask for, once each, in order."""
     commands: list[str] = []
     for spec in specs:
         hook = getattr(checks.get(spec.check), "gathers", None)

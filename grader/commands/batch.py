@@ -24,7 +24,8 @@ from grader.commands.options import (
 )
 from grader.commands.reports import add_report_option, class_reports
 from grader.errors import LabgradeError
-from grader.inventory import Student, load_ansible_inventory, load_inventory
+from grader.inventory import Student, load_inventory
+from grader.inventory_ansible import load_ansible_inventory
 from grader.model import load_exercises
 from grader.report.progress import make_progress
 

@@ -44,7 +44,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     exercises = load_exercises(args.exercises)
     with resolved_target(args) as (spec, options):
-        snapshot, _, _ = gather_snapshot(spec, extra_commands(exercises.checks()), options)
+        snapshot, _, _ = gather_snapshot(
+            spec, extra_commands(exercises.checks(), exercises.registry), options
+        )
     write_output(args.output, snapshot.to_json())
     if args.output != "-":
         where = f"{one_line(redact(spec))} to {one_line(args.output)}"

@@ -13,7 +13,6 @@ from __future__ import annotations
 import shutil
 from typing import TextIO
 
-from grader.connect import host_name
 from grader.inventory import Student
 from grader.report.safetext import number, one_line
 from grader.result import HostResult
@@ -76,7 +75,7 @@ class TerminalProgress(Progress):
     def waiting(self, student: Student | None, seconds: float) -> None:
         self.waited = ""
         if student is not None:
-            host = one_line(host_name(student.target))
+            host = one_line(student.host)
             self.waited = f"  waiting for {student.id} ({host}, {int(seconds)}s)"
         self._draw()
 

@@ -8,7 +8,8 @@ import pytest
 
 from grader.connect import ConnectOptions
 from grader.errors import InputFileError
-from grader.inventory import load_ansible_inventory, load_inventory
+from grader.inventory import load_inventory
+from grader.inventory_ansible import load_ansible_inventory
 
 
 def write(tmp_path: Path, name: str, text: str) -> str:

@@ -13,7 +13,7 @@ import pytest
 from grader import ansible_inventory
 from grader.connect import ConnectOptions, run_with_retries
 from grader.errors import HostError, InputFileError
-from grader.inventory import load_ansible_inventory
+from grader.inventory_ansible import load_ansible_inventory
 
 HOSTS = "[class]\nada ansible_host=10.0.0.7\nbob\n\n[class:vars]\nansible_port=2222\n"
 GROUP_VARS = (
