@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from grader.ansible_inventory import ansible_target
 from grader.connect import ConnectOptions, host_name, redact, run_with_retries
 from grader.engine import grade
 from grader.errors import HostError, InputFileError
@@ -32,7 +33,10 @@ def gather_snapshot(
     The snapshot is stamped with the target (without any password) and the time of gathering,
     so a saved one (`collect`, a batch's students/<id>.snapshot.json) says where and when."""
     command = gather_command(list(extra_commands))
-    stdout, remote_commands, attempts = run_with_retries(spec, command, options)
+    reach, reach_options = spec, options
+    if spec.startswith("ansible://"):  # resolved as Ansible does, then reached as any host
+        reach, reach_options = ansible_target(spec, options)
+    stdout, remote_commands, attempts = run_with_retries(reach, command, reach_options)
     snapshot = parse_gather_output(stdout, target=host_name(spec))
     collected_at = datetime.now(UTC).isoformat(timespec="seconds")
     stamped = snapshot.with_meta(target=redact(spec), collected_at=collected_at)

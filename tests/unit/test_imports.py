@@ -27,7 +27,16 @@ LAYERS: list[tuple[str, set[str]]] = [
             "grader.report.safetext",
         },
     ),
-    ("host access", {"grader.connect*", "grader.gather", "grader.inventory*", "grader.snapshot*"}),
+    (
+        "host access",
+        {
+            "grader.connect*",
+            "grader.gather",
+            "grader.inventory*",
+            "grader.ansible_inventory",
+            "grader.snapshot*",
+        },
+    ),
     ("parsed facts", {"grader.parsers*", "grader.facts*"}),
     ("checks", {"checks*"}),
     (

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from grader import ansible_inventory
-from grader.connect import ConnectOptions, run_with_retries
+from grader.connect import ConnectOptions
 from grader.errors import HostError, InputFileError
+from grader.grading import gather_snapshot
 from grader.inventory_ansible import load_ansible_inventory
 
 HOSTS = "[class]\nada ansible_host=10.0.0.7\nbob\n\n[class:vars]\nansible_port=2222\n"
@@ -111,7 +112,7 @@ def test_an_ansible_target_is_resolved_from_its_inventory(tmp_path: Path) -> Non
 
 def test_an_ansible_target_without_ansible_says_what_to_install(builtin: None) -> None:
     with pytest.raises(HostError) as caught:
-        run_with_retries("ansible://foo", "true", ConnectOptions(timeout=5))
+        gather_snapshot("ansible://foo", [], ConnectOptions(timeout=5))
     assert str(caught.value) == (
         "`ansible-inventory` is not installed on this machine "
         "(install ansible-core: pip install 'labgrade[ansible]')"
