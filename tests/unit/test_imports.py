@@ -45,6 +45,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "grader.model",
             "grader.exercise_schema",
             "grader.rubric",
+            "grader.answers",
             "grader.engine",
             "grader.result",
             "grader.result_file",
