@@ -5,7 +5,14 @@ Rules count only in chains reached from the built-in hook (PREROUTING, OUTPUT, P
 
 from __future__ import annotations
 
-from checks._common import for_instance, lines, no_router, router_or_error, rule_lines
+from checks._common import (
+    for_instance,
+    lines,
+    no_instance,
+    no_router,
+    router_or_error,
+    rule_lines,
+)
 from checks._registry import check
 from grader.facts import HYBRID, Facts, NatRule, Router
 from grader.facts.router import reach
@@ -32,6 +39,16 @@ def _dnat_pairs(facts: Facts, router: Router, floating: str) -> tuple[list[NatRu
     return [n for n in mine if n.rule.chain in pre], [n for n in mine if n.rule.chain in out]
 
 
+def _no_instance(facts: Facts, router: Router, kind: str, expected: str) -> Outcome:
+    """No instance: a floating IP's NAT cannot lead to it (a leftover floating IP's rules)."""
+    return failed(
+        f"{no_instance(facts)}, so no {kind} rule can be the instance's; {kind} rules:\n"
+        + _nat_listing(router, kind),
+        expected=expected,
+        see=_see(router),
+    )
+
+
 def _nat_listing(router: Router, kind: str) -> str:
     rules = [r for r in router.view.rules.rules("nat") if r.target == kind]
     return rule_lines(rules, f"(no {kind} rules)")
@@ -47,6 +64,8 @@ def nat_dnat(facts: Facts) -> Outcome:
     router = router_or_error(facts, needs=NAT)
     if router is None:
         return no_router(expected)
+    if facts.instance is None:
+        return _no_instance(facts, router, "DNAT", expected)
     for floating in _floating_candidates(facts, router):
         pre, out = _dnat_pairs(facts, router, floating)
         if pre and out:
@@ -68,6 +87,8 @@ def nat_snat(facts: Facts) -> Outcome:
     router = router_or_error(facts, needs=NAT)
     if router is None:
         return no_router(expected)
+    if facts.instance is None:
+        return _no_instance(facts, router, "SNAT", expected)
     candidates = set(_floating_candidates(facts, router))
     snat = for_instance(facts, router.snat)
     found = [n for n in snat if n.floating in candidates] or (snat if not candidates else [])

@@ -60,35 +60,53 @@ def default_route(facts: Facts) -> Outcome:
 
 @check("floating_ip")
 def floating_ip(facts: Facts) -> Outcome:
-    """qg- carries a /32 (the floating IP) besides the router's own address, and DNAT sends it
-    on to the instance (a /32 with no NAT behind it is not a floating IP)."""
+    """qg- carries a /32 (the floating IP) besides the router's own address, tied to the
+    instance by its DNAT (reached from PREROUTING) or its SNAT (reached from POSTROUTING): a
+    missing DNAT costs nat.dnat, not this too. A /32 with no NAT behind it, or with no instance,
+    is not a floating IP."""
     router = router_or_error(facts, needs=("addr", "rules"))
     if router is None:
         return no_router()
     see = router.view.run("ip a")
-    expected = "a /32 address on qg-<port> besides the router's own address, DNATed to the instance"
+    expected = (
+        "a /32 address on qg-<port> besides the router's own address, NATed to the instance "
+        "(DNAT to it or SNAT from it)"
+    )
     if not router.floating:
         qg = [a.line for a in router.view.addresses if a.ifname.startswith("qg-")]
         return failed(
             "no floating IP (/32) on qg-; qg- holds:\n" + lines(qg), expected=expected, see=see
         )
-    pre = reach(router.view.rules, "PREROUTING")
-    nated = {n.floating for n in for_instance(facts, router.dnat) if n.rule.chain in pre}
-    behind = [a for a in router.floating if a.address in nated]
-    if not behind:
-        whose = (
-            "the instance's fixed IP"
-            if facts.instance and facts.instance.fixed_ips
-            else "an instance"
+    shown = lines(a.line for a in router.floating)
+    if facts.instance is None:
+        return failed(
+            f"{shown}\nno instance was found, so no /32 on qg- can be its floating IP "
+            "(a floating IP left over after the instance was deleted)",
+            expected=expected,
+            see=see,
         )
+    pre = reach(router.view.rules, "PREROUTING")
+    dnat = {n.floating for n in for_instance(facts, router.dnat) if n.rule.chain in pre}
+    snat = {n.floating for n in for_instance(facts, router.snat)}
+    behind = [a for a in router.floating if a.address in dnat | snat]
+    if not behind:
+        whose = "the instance's fixed IP" if facts.instance.fixed_ips else "the instance"
         return failed(
             "a /32 on qg- is a floating IP only when DNAT (reached from PREROUTING) sends it to "
-            f"{whose}; none does:\n" + lines(a.line for a in router.floating),
+            f"{whose} or SNAT (reached from POSTROUTING) maps {whose} to it; none does:\n" + shown,
             expected=expected,
             see=see,
         )
     evidence = lines(a.line for a in behind)
-    instance = facts.instance
-    if instance and instance.floating_ip:
-        evidence += f"\n(the instance's floating IP: {instance.floating_ip})"
+    missing = [f"{a.address} has no DNAT to the instance (nat.dnat)" for a in behind]
+    missing = [m for a, m in zip(behind, missing, strict=True) if a.address not in dnat]
+    missing += [
+        f"{a.address} has no SNAT from the instance (nat.snat)"
+        for a in behind
+        if a.address not in snat
+    ]
+    if missing:
+        evidence += "\n(tied to the instance by one NAT rule only: " + "; ".join(missing) + ")"
+    if facts.instance.floating_ip:
+        evidence += f"\n(the instance's floating IP: {facts.instance.floating_ip})"
     return passed(evidence, see=see, expected=expected)

@@ -162,6 +162,11 @@ def _with_floating(instance: Instance, routers: list[Router]) -> Instance:
         for nat in router.dnat:
             if nat.fixed in instance.fixed_ips:
                 return replace(instance, floating_ip=nat.floating)
+    for router in routers:  # no DNAT: a /32 on qg- its SNAT names is its floating IP too
+        on_qg = {a.address for a in router.floating}
+        for nat in router.snat:
+            if nat.fixed in instance.fixed_ips and nat.floating in on_qg:
+                return replace(instance, floating_ip=nat.floating)
     return instance
 
 

@@ -27,7 +27,7 @@ class Instance:
     chain_in_wired: bool  # True when an sg-chain FORWARD reaches jumps to chain_in for the tap
     wiring_rule: Rule | None  # that jump (`--physdev-out <tap> -j <chain_in>`)
     fixed_ips: tuple[str, ...]  # from the port's anti-spoofing / DHCP rules
-    floating_ip: str | None = None  # the floating IP whose DNAT names one of fixed_ips
+    floating_ip: str | None = None  # whose DNAT (else: SNAT, /32 on qg-) names a fixed IP
 
 
 @dataclass(frozen=True)

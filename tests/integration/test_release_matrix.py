@@ -31,6 +31,14 @@ MAYBE_SKIPPED = {"fail", "skip"}
 EXPECTED: dict[tuple[str, str], dict[str, set[str]]] = {
     ("hybrid", "complete"): {},
     ("hybrid", "no-ssh-rule"): {"sg.ssh": {"fail"}},
+    ("hybrid", "no-floating-ip"): {
+        "routing.floating-ip": {"fail"},
+        "nat.dnat": MAYBE_SKIPPED,
+        "nat.snat": MAYBE_SKIPPED,
+        "nat.pair": MAYBE_SKIPPED,
+    },
+    ("hybrid", "no-dnat"): {"nat.dnat": {"fail"}, "nat.pair": {"skip"}},
+    ("ovs-firewall", "no-dnat"): {"nat.dnat": {"fail"}, "nat.pair": {"skip"}},
     ("ovn", "complete"): {},
     ("ovn", "no-ssh-rule"): {"ovn.sg-ssh": {"fail"}},
     ("ovn", "no-icmp-rule"): {"ovn.sg-icmp": {"fail"}},
@@ -44,6 +52,12 @@ EXPECTED: dict[tuple[str, str], dict[str, set[str]]] = {
         "nat.snat": MAYBE_SKIPPED,
         "nat.pair": MAYBE_SKIPPED,
     },
+}
+# The same mistake costs the same on every backend (issue 9 item 9, docs/checks.md).
+COST_SCENARIOS = [("hybrid", "no-floating-ip"), ("hybrid", "no-dnat"), ("ovs-firewall", "no-dnat")]
+COSTS = {
+    "no-floating-ip": (["hybrid", "ovs-firewall", "ovn"], 19),
+    "no-dnat": (["hybrid", "ovs-firewall"], 9),
 }
 REPORTED_BACKEND = {"hybrid": "ml2-ovs-iptables-hybrid", "ovn": "ml2-ovn"}
 REPORTED_BACKEND["ovs-firewall"] = "ml2-ovs-native-firewall"
@@ -64,6 +78,9 @@ def matrix() -> dict[str, api.HostSpec]:
         for scenario in BACKEND_SCENARIOS:
             name = host_name("2024.1", backend, "nft", scenario)
             hosts[name] = api.HostSpec(scenario, "2024.1", backend, "nft")
+    for backend, scenario in COST_SCENARIOS:
+        name = host_name("2024.1", backend, "nft", scenario)
+        hosts[name] = api.HostSpec(scenario, "2024.1", backend, "nft")
     return hosts
 
 
@@ -140,3 +157,16 @@ def test_backend_variants(graded: dict[str, dict[str, Any]], backend: str, scena
     problem = result["backend_problem"] or ""
     assert "Q_AGENT=openvswitch" in problem and "firewall_driver = iptables_hybrid" in problem
     assert "devices.hybrid-plug" in result["discovered"]["not graded on this backend"]
+
+
+@pytest.mark.parametrize("scenario", sorted(COSTS))
+def test_the_same_mistake_costs_the_same_on_every_backend(
+    graded: dict[str, dict[str, Any]], scenario: str
+) -> None:
+    """No floating IP costs 19 points wherever it is graded; a missing DNAT costs nat.dnat and
+    nat.pair (9), never the floating IP and the SNAT that hold."""
+    backends, cost = COSTS[scenario]
+    for backend in backends:
+        result = graded[host_name("2024.1", backend, "nft", scenario)]
+        assert_expected(result, backend, scenario)
+        assert result["max_score"] - result["score"] == cost, (backend, statuses(result))
