@@ -249,14 +249,25 @@ def test_cleanup_check_outcomes(check_id, status, change, tag, only):
 def test_other_backends_checks_are_errors_when_named():
     """A check of one backend named with --only on another: `error` (cannot apply), never fail."""
     for build, only in (
-        (hybrid, "ovn"),
-        (ovn, "ovsfw"),
-        (hybrid, "ovsfw"),
-        (ovn, "sg"),
+        (hybrid, "ovn-security-groups"),
+        (hybrid, "ovn-routing"),
+        (hybrid, "ovn-services"),
+        (ovn, "ovsfw-security-groups"),
+        (hybrid, "ovsfw-security-groups"),
+        (native, "ovn-routing"),
+        (ovn, "security-groups"),
+        (native, "security-groups"),
         (ovn, "nat"),
+        (ovn, "namespaces"),
+        (ovn, "dhcp"),
+        (ovn, "routing"),
+        (ovn, "devices.hybrid-plug"),
+        (hybrid, "devices.tap-on-br-int"),
     ):
         results = graded(build, None, "15.0.0", only)
+        assert results, only
         assert {r.status for r in results.values()} == {"error"}, (build.__name__, only)
+        assert all("cannot apply to this host's backend" in r.evidence for r in results.values())
 
 
 ITEM_8 = "issue 9 item 8 (helper formats): "
