@@ -34,8 +34,8 @@ class Recorder:
 
         original = engine.evaluate
 
-        def evaluate(specs: Any, facts: Any, checks: Any) -> Any:
-            outcomes = original(specs, facts, checks)
+        def evaluate(specs: Any, facts: Any, checks: Any, *args: Any, **kwargs: Any) -> Any:
+            outcomes = original(specs, facts, checks, *args, **kwargs)
             for spec in specs:
                 self.seen[spec.check].add(outcomes[spec.id].status)
             return outcomes

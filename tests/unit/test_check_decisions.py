@@ -6,7 +6,7 @@ devices ovs-ports wants, and the evidence a student is shown. Hosts: neutron_hos
 from __future__ import annotations
 
 import pytest
-from neutron_host import DHCP_TAP, I_CHAIN, PORT, QDHCP, QG, QROUTER, SG, TAP, hybrid
+from neutron_host import DHCP_TAP, I_CHAIN, PORT, QDHCP, QG, QROUTER, QVB, QVO, SG, TAP, hybrid
 from outcome_cases import assert_outcome, graded, named
 
 from checks._common import lines
@@ -57,6 +57,7 @@ CHAIN_CASES = [
     ("sg.ssh", "fail", "goto_a_chain_that_only_logs", before_ssh(f"-A {LOG_ONLY} -j LOG", f"-A {I_CHAIN} -p tcp -m tcp --dport 22 -g {LOG_ONLY}", chains=(LOG_ONLY,))),
     ("sg.icmp", "fail", "echo_request_dropped_first", before_ssh(f"-A {I_CHAIN} -p icmp -m icmp --icmp-type 8 -j DROP")),
     ("sg.icmp", "pass", "echo_reply_dropped_first", before_ssh(f"-A {I_CHAIN} -p icmp -m icmp --icmp-type 0 -j DROP")),
+    ("devices.hybrid-plug", "fail", "qvb_paired_elsewhere_qvo_shows_no_peer", lambda h: h.edit("link", replace=(f"{QVB}@{QVO}", f"{QVB}@veth9")).edit("link", replace=(f"{QVO}@{QVB}", QVO))),
     ("devices.ovs-ports", "fail", "router_without_qg", lambda h: h.edit("link", QROUTER, drop=QG).edit("addr", QROUTER, drop=QG)),
     ("devices.ovs-ports", "fail", "dhcp_tap_without_address", lambda h: h.edit("addr", QDHCP, drop=DHCP_TAP)),
 ]

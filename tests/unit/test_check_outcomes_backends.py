@@ -1,29 +1,21 @@
 # ruff: noqa: E501  (one line per case: the table reads as a table)
 """The native OVS firewall's, ML2/OVN's and the clean-up checks' pass, fail, skip and error, on
-hosts recorded from Neutron's code (neutron_host.native at 15.0.0, neutron_host.ovn at 24.0.0,
+hosts recorded from Neutron's code (neutron_host_backends.native at 15.0.0, .ovn at 24.0.0,
 the hybrid host after deleting the instance and releasing its floating IP)."""
 
 from __future__ import annotations
 
 import pytest
-from neutron_host import (
+from neutron_host import FIXED, FLOATING, PORT, QBR, QG, QROUTER, TAP, Host, hybrid
+from neutron_host_backends import (
     ACL_SSH,
-    FIXED,
-    FLOATING,
     LRP_EX,
     NAT_FIP,
     OFPORT,
     OVNMETA,
     PG,
-    PORT,
-    QBR,
-    QG,
-    QROUTER,
     ROUTE,
-    TAP,
-    Host,
     flow,
-    hybrid,
     native,
     ovn,
 )
