@@ -290,7 +290,8 @@ def _sshd(name: str, authorized_key: str) -> list[str]:
             "AcceptEnv LANG LC_*",
             # Logins keep temporary files in the host's own /run: a gather cut off by SIGKILL
             # (a fault test, `lab down` mid-grade) then leaves nothing in the machine's /tmp.
-            f"SetEnv TMPDIR={RUN_DIR}/tmp",
+            # ... and its own `labgrade check` history (a real host keeps /var/lib/labgrade).
+            f"SetEnv TMPDIR={RUN_DIR}/tmp LABGRADE_HISTORY={RUN_DIR}/history.jsonl",
             "Subsystem sftp /usr/lib/openssh/sftp-server",
             "",
         ]

@@ -14,6 +14,7 @@ from grader.commands import (
     check,
     collect,
     list_exercises,
+    progress,
     regrade,
     validate,
 )
@@ -22,3 +23,4 @@ from grader.commands import (
 def register_all(subparsers: argparse._SubParsersAction) -> None:
     for module in (check, collect, batch, regrade, validate, list_exercises, answers):
         module.register(subparsers)
+    progress.register_history(subparsers)

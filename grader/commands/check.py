@@ -17,6 +17,7 @@ from grader.commands.options import (
     add_target_options,
     split_only,
 )
+from grader.commands.progress import add_progress_options, recorded_progress, watch
 from grader.commands.reports import add_report_option, host_reports, write_host_reports
 from grader.errors import (
     EXIT_HOST,
@@ -73,6 +74,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="grade your findings too: the answers file `labgrade answers` wrote, filled in"
         " (adds the findings exercise unless --only names what to grade)",
     )
+    add_progress_options(parser)
     output = parser.add_argument_group("output")
     add_report_option(output, "default: text on standard output")
     output.add_argument(
@@ -184,11 +186,16 @@ def run(args: argparse.Namespace) -> int:
             args.only = [e.id for e in exercises.exercises if e.default] + [FINDINGS]
     check_reachable(args.min_score, exercises, args.only)
     reports = host_reports(args)  # a usage error before connecting
+    if args.snapshot and (args.target or args.lab):
+        raise LabgradeError("give a TARGET or --snapshot FILE, not both")
+    if args.watch is not None:
+        if args.snapshot:
+            raise LabgradeError("--watch re-gathers a host: it cannot watch a snapshot")
+        return watch(lambda: grade_host(args, exercises), args.watch)
     if args.snapshot:
-        if args.target or args.lab:
-            raise LabgradeError("give a TARGET or --snapshot FILE, not both")
         result = grade_snapshot_file(args.snapshot, exercises, args.only)
     else:
         result = grade_host(args, exercises)
-    write_host_reports(reports, result, color=args.color, verbose=args.verbose)
+    progress = recorded_progress(args, result)
+    write_host_reports(reports, result, args.color, args.verbose, progress)
     return exit_code(result, args.min_score)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from grader.commands.options import write_output
 from grader.errors import LabgradeError
+from grader.history import Progress
 from grader.report.reporters import REPORTERS, ClassReport, HostReport, Reporter
 from grader.report.text import terminal_width, use_color
 from grader.result import HostResult
@@ -89,19 +90,24 @@ def host_reports(args: argparse.Namespace) -> list[ReportSpec]:
 
 
 def write_host_reports(
-    specs: Sequence[ReportSpec], result: HostResult, color: str = "auto", verbose: bool = False
+    specs: Sequence[ReportSpec],
+    result: HostResult,
+    color: str = "auto",
+    verbose: bool = False,
+    progress: Progress | None = None,
 ) -> None:
     """The files first, then standard output; the terminal report of a host that could not be
     graded goes to standard error. COLOR: `--color` (auto, always, never); VERBOSE: `-v`."""
     for spec in specs:
         if spec.file and spec.file != STDOUT:
-            report = HostReport(result, verbose=verbose)
+            report = HostReport(result, verbose=verbose, progress=progress)
             write_output(spec.file, _render_host(spec.reporter, report))
     for spec in specs:
         if spec.file == STDOUT:
             error = spec.reporter.name == "text" and result.status == "error"
             stream = sys.stderr if error else sys.stdout
-            report = HostReport(result, use_color(stream, color), terminal_width(stream), verbose)
+            width = terminal_width(stream)
+            report = HostReport(result, use_color(stream, color), width, verbose, progress)
             stream.write(_render_host(spec.reporter, report))
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from grader.history import Progress
 from grader.inventory import Student
 from grader.report.gradebook import render_gradebook
 from grader.report.gradescope import render_gradescope
@@ -43,6 +44,7 @@ class HostReport:
     color: bool = False  # ANSI colours: only for a terminal
     width: int = WIDTH  # the text report's width: the terminal's, or 80 in a file
     verbose: bool = False  # the text report shows the evidence behind passes too (-v)
+    progress: Progress | None = None  # this host's history (a run on the host itself)
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ REPORTERS: dict[str, Reporter] = {
             "text",
             "the terminal report; for a class, the summary",
             host=lambda report: render_text(
-                report.result, color=report.color, width=report.width, verbose=report.verbose
+                report.result, report.color, report.width, report.verbose, report.progress
             ),
             klass=lambda report: render_summary(report.entries),
         ),

@@ -13,10 +13,13 @@ from __future__ import annotations
 import os
 import shutil
 import textwrap
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from grader.report.safetext import escape_unsafe, number
 from grader.result import CheckResult, ExerciseResult, HostResult
+
+if TYPE_CHECKING:
+    from grader.history import Progress
 
 MARKS = {"pass": "PASS", "fail": "FAIL", "skip": "SKIP", "error": "ERR "}
 COLORS = {"pass": "32", "fail": "31", "skip": "33", "error": "35", "bold": "1", "dim": "2"}
@@ -70,10 +73,13 @@ class _Painter:
 
 
 class _Layout:
-    def __init__(self, width: int, paint: _Painter, verbose: bool):
+    def __init__(
+        self, width: int, paint: _Painter, verbose: bool, progress: Progress | None = None
+    ):
         self.width = max(width, MIN_WIDTH)
         self.paint = paint
         self.verbose = verbose
+        self.progress = progress
 
     def block(self, label: str, text: str, indent: int = INDENT) -> list[str]:
         """LABEL: TEXT, each line wrapped at spaces, continuation lines under the text."""
@@ -105,6 +111,11 @@ def _summary(result: HostResult, layout: _Layout) -> list[str]:
     counts = ", ".join(f"{n} {status}" for status, n in result.counts().items() if n)
     total = f"Total: {number(result.score)}/{number(result.max_score)}"
     lines = [layout.paint("bold", total) + (f"  ({counts})" if counts else "")]
+    best = layout.progress.best if layout.progress else None
+    share = result.score / result.max_score if result.max_score else 0
+    if best is not None and best.max_score and best.score / best.max_score > share:
+        text = f"best so far: {number(best.score)}/{number(best.max_score)} on {best.at}"
+        lines += wrap(f"{text} (`labgrade history` shows the timeline)", layout.width)
     for note in (result.verdict, result.backend_problem):
         if note:
             lines += [layout.paint("error", line) for line in wrap(note, layout.width, "! ", "  ")]
@@ -155,6 +166,9 @@ def _check_lines(check: CheckResult, layout: _Layout) -> list[str]:
         return lines
     if check.status != "pass":
         lines += layout.block("check:", check.id)
+        first = layout.progress.first_passes.get(check.id) if layout.progress else None
+        if first:
+            lines += layout.block("before:", f"passed on this host on {first} (best so far)")
         if check.why and check.status == "fail":
             lines += layout.block("why:", check.why)
     if check.evidence:
@@ -202,11 +216,16 @@ def _discovered(result: HostResult, layout: _Layout) -> list[str]:
 
 
 def render_text(
-    result: HostResult, color: bool = False, width: int = WIDTH, verbose: bool = False
+    result: HostResult,
+    color: bool = False,
+    width: int = WIDTH,
+    verbose: bool = False,
+    progress: Progress | None = None,
 ) -> str:
-    """The report for a person. VERBOSE: the evidence behind passing checks too."""
+    """The report for a person. VERBOSE: the evidence behind passing checks too. PROGRESS:
+    this host's history, shown as the best run so far and when a failing check passed."""
     paint = _Painter(color)
-    layout = _Layout(width, paint, verbose)
+    layout = _Layout(width, paint, verbose, progress)
     if result.status == "error":
         target = escape_unsafe(result.target) or "the local host"
         if snapshot := _snapshot(result):
