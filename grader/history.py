@@ -12,35 +12,18 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from grader.report.safetext import escape_unsafe, number
-from grader.result import HostResult
+from grader.result import History, HostResult, Run
 
 DEFAULT_PATH = "/var/lib/labgrade/history.jsonl"
 MAX_BYTES = 8 * 1024 * 1024  # a history longer than this is read from its end
 
 
-@dataclass(frozen=True)
-class Run:
-    at: str  # ISO 8601, UTC, seconds
-    score: float
-    max_score: float
-    statuses: dict[str, str]  # check id -> status
-
-
-@dataclass(frozen=True)
-class Progress:
-    """What the text report shows of the history: when each check first passed, the best run."""
-
-    first_passes: dict[str, str]
-    best: Run | None
-
-
-def progress(runs: list[Run]) -> Progress:
-    return Progress(first_passes(runs), best_run(runs))
+def progress(runs: list[Run]) -> History:
+    return History(first_passes(runs), best_run(runs))
 
 
 def history_path() -> Path:

@@ -159,3 +159,21 @@ class HostResult:
 def host_error(target: str, reason: str, max_score: int | float = 0, **extra: Any) -> HostResult:
     """The result for a host that could not be graded: the one-line REASON, no checks."""
     return HostResult(target=target, status="error", error=reason, max_score=max_score, **extra)
+
+
+@dataclass(frozen=True)
+class Run:
+    """One recorded `labgrade check` run on the host itself (grader/history.py)."""
+
+    at: str  # ISO 8601, UTC, seconds
+    score: float
+    max_score: float
+    statuses: dict[str, str]  # check id -> status
+
+
+@dataclass(frozen=True)
+class History:
+    """What the text report shows of the history: when each check first passed, the best run."""
+
+    first_passes: dict[str, str]
+    best: Run | None

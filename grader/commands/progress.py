@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from grader.errors import EXIT_OK
-from grader.history import Progress, history_path, load, progress, record, render_timeline
+from grader.history import History, history_path, load, progress, record, render_timeline
 from grader.report.checklist import render_checklist
 from grader.report.safetext import one_line
 from grader.report.text import terminal_width
@@ -52,7 +52,7 @@ def grades_this_host(args: argparse.Namespace) -> bool:
     return not args.snapshot and not args.lab and (args.target or "local://") == "local://"
 
 
-def recorded_progress(args: argparse.Namespace, result: HostResult) -> Progress | None:
+def recorded_progress(args: argparse.Namespace, result: HostResult) -> History | None:
     """Record RESULT in this host's history (a run on the host itself) and return what the
     report shows of it; None for a remote host or a snapshot."""
     if not grades_this_host(args):

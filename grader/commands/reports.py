@@ -20,10 +20,9 @@ from pathlib import Path
 
 from grader.commands.options import write_output
 from grader.errors import LabgradeError
-from grader.history import Progress
 from grader.report.reporters import REPORTERS, ClassReport, HostReport, Reporter
 from grader.report.text import terminal_width, use_color
-from grader.result import HostResult
+from grader.result import History, HostResult
 
 STDOUT = "-"
 CLASS_REPORTS = ("text", "csv", "junit", "html")  # what batch and regrade always write
@@ -94,7 +93,7 @@ def write_host_reports(
     result: HostResult,
     color: str = "auto",
     verbose: bool = False,
-    progress: Progress | None = None,
+    progress: History | None = None,
 ) -> None:
     """The files first, then standard output; the terminal report of a host that could not be
     graded goes to standard error. COLOR: `--color` (auto, always, never); VERBOSE: `-v`."""

@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from grader.history import Progress
 from grader.inventory import Student
 from grader.report.gradebook import render_gradebook
 from grader.report.gradescope import render_gradescope
@@ -33,7 +32,7 @@ from grader.report.junit import render_junit
 from grader.report.prairielearn import render_prairielearn
 from grader.report.summary import render_summary
 from grader.report.text import WIDTH, render_text
-from grader.result import HostResult
+from grader.result import History, HostResult
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,7 @@ class HostReport:
     color: bool = False  # ANSI colours: only for a terminal
     width: int = WIDTH  # the text report's width: the terminal's, or 80 in a file
     verbose: bool = False  # the text report shows the evidence behind passes too (-v)
-    progress: Progress | None = None  # this host's history (a run on the host itself)
+    progress: History | None = None  # this host's history (a run on the host itself)
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,10 @@ from __future__ import annotations
 import os
 import shutil
 import textwrap
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from grader.report.safetext import escape_unsafe, number
-from grader.result import CheckResult, ExerciseResult, HostResult
-
-if TYPE_CHECKING:
-    from grader.history import Progress
+from grader.result import CheckResult, ExerciseResult, History, HostResult
 
 MARKS = {"pass": "PASS", "fail": "FAIL", "skip": "SKIP", "error": "ERR "}
 COLORS = {"pass": "32", "fail": "31", "skip": "33", "error": "35", "bold": "1", "dim": "2"}
@@ -73,9 +70,7 @@ class _Painter:
 
 
 class _Layout:
-    def __init__(
-        self, width: int, paint: _Painter, verbose: bool, progress: Progress | None = None
-    ):
+    def __init__(self, width: int, paint: _Painter, verbose: bool, progress: History | None = None):
         self.width = max(width, MIN_WIDTH)
         self.paint = paint
         self.verbose = verbose
@@ -220,7 +215,7 @@ def render_text(
     color: bool = False,
     width: int = WIDTH,
     verbose: bool = False,
-    progress: Progress | None = None,
+    progress: History | None = None,
 ) -> str:
     """The report for a person. VERBOSE: the evidence behind passing checks too. PROGRESS:
     this host's history, shown as the best run so far and when a failing check passed."""

@@ -46,6 +46,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "grader.exercise_schema",
             "grader.rubric",
             "grader.answers",
+            "grader.history",
             "grader.engine",
             "grader.result",
             "grader.result_file",
