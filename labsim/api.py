@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.errors import LabError
-from labsim import formats, health, namespace, plan, preflight, scenarios, state
+from labsim import health, namespace, plan, preflight, releases, scenarios, state
 from labsim.script import build_script
 from labsim.sshconfig import ssh_config_text, write_ssh_config
 from labsim.state import LabHost
@@ -56,10 +56,10 @@ class HostSpec:
 def build_host(
     name: str,
     scenario: scenarios.Scenario,
-    release: formats.Release,
+    release: releases.Release,
     authorized_key: str,
-    backend: str = formats.DEFAULT_BACKEND,
-    iptables: str = formats.DEFAULT_IPTABLES,
+    backend: str = releases.DEFAULT_BACKEND,
+    iptables: str = releases.DEFAULT_IPTABLES,
 ) -> LabHost:
     """Bring up one host; on any failure tear it down and re-raise (never left half-built)."""
     host_plan = plan.make_plan(name, scenario, release.name, random.Random(), backend, iptables)
@@ -97,8 +97,8 @@ def up(
     jobs: int = DEFAULT_JOBS,
     scenarios_file: Path | str | None = None,
     progress: Progress = _quiet,
-    backend: str = formats.DEFAULT_BACKEND,
-    iptables: str = formats.DEFAULT_IPTABLES,
+    backend: str = releases.DEFAULT_BACKEND,
+    iptables: str = releases.DEFAULT_IPTABLES,
 ) -> list[LabHost]:
     """Build the named hosts, all in `scenario`, in parallel. See `up_scenarios`."""
     return up_scenarios(
@@ -125,8 +125,8 @@ def up_scenarios(
     jobs: int = DEFAULT_JOBS,
     scenarios_file: Path | str | None = None,
     progress: Progress = _quiet,
-    backend: str = formats.DEFAULT_BACKEND,
-    iptables: str = formats.DEFAULT_IPTABLES,
+    backend: str = releases.DEFAULT_BACKEND,
+    iptables: str = releases.DEFAULT_IPTABLES,
 ) -> list[LabHost]:
     """Build hosts {name: scenario or HostSpec} in parallel (`jobs` at a time); refuse names
     in use. A HostSpec overrides the release, backend and iptables of this call per host.
@@ -142,7 +142,7 @@ def up_scenarios(
     known = scenarios.load_scenarios(scenarios_file)
     specs = {n: _spec(hosts[n], release, backend, iptables) for n in names}
     chosen = {n: scenarios.pick(known, specs[n].scenario) for n in names}
-    profiles = {n: formats.get_release(specs[n].release or "") for n in names}
+    profiles = {n: releases.get_release(specs[n].release or "") for n in names}
     preflight.check_all()  # after the arguments: a wrong one is said first, also without root
     with state.locked():
         existing = {h.name for h in state.load_all()}
@@ -222,12 +222,14 @@ def _spec(value: str | HostSpec, release: str | None, backend: str, iptables: st
     """VALUE with the call's defaults filled in, checked (LabError for unknown names, or a
     backend the release did not have). No release anywhere: the backend's default one."""
     spec = HostSpec(value) if isinstance(value, str) else value
-    chosen_backend = formats.get_backend(spec.backend or backend).name
-    chosen_release = spec.release or release or formats.default_release(chosen_backend)
+    chosen_backend = releases.get_backend(spec.backend or backend).name
+    chosen_release = spec.release or release or releases.default_release(chosen_backend)
     spec = HostSpec(spec.scenario, chosen_release, chosen_backend, spec.iptables or iptables)
-    formats.check_combination(chosen_release, chosen_backend)
-    if spec.iptables not in formats.IPTABLES:
-        raise LabError(f"unknown iptables '{spec.iptables}' (known: {', '.join(formats.IPTABLES)})")
+    releases.check_combination(chosen_release, chosen_backend)
+    if spec.iptables not in releases.IPTABLES:
+        raise LabError(
+            f"unknown iptables '{spec.iptables}' (known: {', '.join(releases.IPTABLES)})"
+        )
     return spec
 
 

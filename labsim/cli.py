@@ -9,7 +9,7 @@ import time
 
 from grader.commands.options import write_output
 from grader.errors import LabError, LabgradeError
-from labsim import api, formats, scenarios, state
+from labsim import api, releases, scenarios, state
 
 
 class _WholeNames(argparse.HelpFormatter):
@@ -40,24 +40,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p_up.add_argument("--count", "-n", type=int, help="number of hosts when no NAME is given")
     p_up.add_argument(
         "--release",
-        choices=sorted(formats.RELEASES),
-        help=f"Neutron release whose formats to write (default: {formats.DEFAULT_RELEASE}; "
-        f"{formats.NEWER_BACKEND_RELEASE} with --backend ovs-firewall or ovn, which "
-        f"{formats.DEFAULT_RELEASE} did not have)",
+        choices=sorted(releases.RELEASES),
+        help=f"Neutron release whose formats to write (default: {releases.DEFAULT_RELEASE}; "
+        f"{releases.NEWER_BACKEND_RELEASE} with --backend ovs-firewall or ovn, which "
+        f"{releases.DEFAULT_RELEASE} did not have)",
     )
     p_up.add_argument(
         "--backend",
-        default=formats.DEFAULT_BACKEND,
-        choices=sorted(formats.BACKENDS),
+        default=releases.DEFAULT_BACKEND,
+        choices=sorted(releases.BACKENDS),
         help="Neutron backend: hybrid (ML2/OVS, iptables_hybrid; default), ovs-firewall "
         "(native OVS firewall), ovn (ML2/OVN)",
     )
     p_up.add_argument(
         "--iptables",
-        default=formats.DEFAULT_IPTABLES,
-        choices=formats.IPTABLES,
+        default=releases.DEFAULT_IPTABLES,
+        choices=releases.IPTABLES,
         help=f"where the rules live: iptables-nft or iptables-legacy "
-        f"(default: {formats.DEFAULT_IPTABLES})",
+        f"(default: {releases.DEFAULT_IPTABLES})",
     )
     p_up.add_argument("--jobs", "-j", type=int, default=api.DEFAULT_JOBS, help="parallel builds")
     p_up.add_argument("--scenarios-file", help="scenarios YAML (default: the packaged one)")
@@ -99,7 +99,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     )
     elapsed = time.monotonic() - start
     for host in hosts:
-        backend = host.plan.get("backend", formats.DEFAULT_BACKEND)
+        backend = host.plan.get("backend", releases.DEFAULT_BACKEND)
         print(f"{host.name}\t{host.scenario}\t{host.release}\t{backend}\tup")
     print(
         f"{len(hosts)} host(s) up in {elapsed:.1f} s; reach them with: "
@@ -137,8 +137,8 @@ def status_lines(rows: list[tuple[api.LabHost, str]]) -> list[str]:
     """`lab status`'s table: a header, then one tab-separated line per host."""
     lines = ["\t".join(STATUS_COLUMNS)]
     for host, health in rows:
-        backend = host.plan.get("backend", formats.DEFAULT_BACKEND)
-        iptables = host.plan.get("iptables", formats.DEFAULT_IPTABLES)
+        backend = host.plan.get("backend", releases.DEFAULT_BACKEND)
+        iptables = host.plan.get("iptables", releases.DEFAULT_IPTABLES)
         values = [host.name, host.scenario, host.release, backend, iptables, host.init_pid, health]
         lines.append("\t".join(str(v) for v in [*values, host.plan.get("description", "")]))
     return lines

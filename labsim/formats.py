@@ -1,23 +1,18 @@
-"""Every line format the simulated lab writes, per Neutron release, in one place.
+"""The iptables and route text the simulated lab writes, per Neutron release.
 
-A `Release` is a profile of plain values (flags and comment texts); the builders below read the
-profile and the host's plan and return text: the host's filter table, the router's nat/mangle/
-filter tables, the dnsmasq command line, the default route. The builder in `script.py` never
-formats a rule itself, so adding a release (or a backend variant) means adding a profile here.
-
-`icehouse` is the era of the seed exercise (2013-14): INVALID DROP first, the DHCP server's source
-rule, no comments, the metadata rule without `-i qr-+`, router SNAT per internal CIDR, qg- on br-ex.
-`queens` and `2024.1` follow neutron-formats.md for later agents.
+The builders below read a release profile (labsim/releases.py) and the host's plan and return
+text: the host's filter and raw tables, the router's nat/mangle/filter tables, the default
+route. The builder in `script.py` never formats a rule itself, so adding a release (or a
+backend variant) means adding a profile; the daemons' command lines are in daemons.py.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-
+from labsim.daemons import METADATA_PORT
 from labsim.plan import CHAIN_PREFIX, Plan
+from labsim.releases import Release
 
 METADATA_IP = "169.254.169.254"
-METADATA_PORT = 9697
 L3_PREFIX = "neutron-l3-agent"
 
 COMMENT_ESTABLISHED = "Direct packets associated with a known session to the RETURN chain."
@@ -37,112 +32,8 @@ COMMENT_DHCP_SPOOF = "Prevent DHCP Spoofing by VM."
 COMMENT_SNAT = "Perform source NAT on outgoing traffic."
 
 
-@dataclass(frozen=True)
-class Release:
-    """How one Neutron release writes things. Add a release by adding an instance below."""
-
-    name: str
-    comments: bool  # Kilo+: `-m comment --comment "..."` on security-group rules
-    invalid_first: bool  # Havana/Icehouse: INVALID DROP is the chain's first rule
-    dhcp_ingress: str  # "server-source" (`-s DHCP/32 ...`, pre-Pike) | "client-dest" (Pike+)
-    dhcp_client_broadcast: bool  # egress: the `-s 0.0.0.0/32 -d 255.255.255.255/32` rule first
-    ipset: bool  # Juno+: remote-group rules match an ipset instead of one rule per member
-    metadata_in_iface: bool  # metadata REDIRECT carries `-i qr-+`
-    snat_per_cidr: bool  # pre-Kilo: `-s CIDR -j SNAT`; later: `-o qg-` plus the mark rule
-    postrouting_in_iface: bool  # POSTROUTING ACCEPT rule carries `! -i qg-...`
-    random_fully: bool  # Train+: `--random-fully` on SNAT
-    route_proto_static: bool  # Train+: the default route is `proto static`
-    qg_bridge: str  # "br-ex" (older DevStack) | "br-int" (Newton+, with int-br-ex/phy-br-ex)
-    dnsmasq_form: str  # "icehouse" | "queens" | "stein"
-    metadata_proxy: str  # listening on 9697: "neutron-ns-metadata-proxy" (pre-Pike) | "haproxy"
-    conntrack_zones: bool  # Queens+: per-port `-j CT --zone N` rules in the host's raw table
-
-
-@dataclass(frozen=True)
-class Backend:
-    """Which Neutron backend a host runs; the builders read these flags (docs/releases.md)."""
-
-    name: str
-    hybrid_plug: bool  # tap on qbr, qvb/qvo veth pair, qvo on br-int (else tap on br-int)
-    iptables_sg: bool  # per-port security-group chains in the host's filter table
-    agents: bool  # L3/DHCP agents: qrouter-/qdhcp- namespaces, dnsmasq, NAT in iptables
-    ovs_flows: bool  # native OVS firewall: security-group flows on br-int (tables 71-82)
-    ovn: bool  # ML2/OVN: northbound database, ovnmeta-<network> metadata namespace
-    oldest_release: str = "icehouse"  # the oldest of RELEASES that had it
-    history: str = ""  # when it appeared, for the error on an older release
-
-
-ICEHOUSE = Release(
-    name="icehouse",
-    comments=False,
-    invalid_first=True,
-    dhcp_ingress="server-source",
-    dhcp_client_broadcast=False,
-    ipset=False,
-    metadata_in_iface=False,
-    snat_per_cidr=True,
-    postrouting_in_iface=True,
-    random_fully=False,
-    route_proto_static=False,
-    qg_bridge="br-ex",
-    dnsmasq_form="icehouse",
-    metadata_proxy="neutron-ns-metadata-proxy",
-    conntrack_zones=False,
-)
-QUEENS = Release(
-    name="queens",
-    comments=True,
-    invalid_first=False,
-    dhcp_ingress="client-dest",
-    dhcp_client_broadcast=True,
-    ipset=True,
-    metadata_in_iface=True,
-    snat_per_cidr=False,
-    postrouting_in_iface=True,
-    random_fully=False,
-    route_proto_static=False,
-    qg_bridge="br-int",
-    dnsmasq_form="queens",
-    metadata_proxy="haproxy",
-    conntrack_zones=True,
-)
-# Each later release is the one before it plus what changed (neutron-formats.md).
-R2024_1 = replace(
-    QUEENS,
-    name="2024.1",
-    postrouting_in_iface=False,
-    random_fully=True,  # Train+
-    route_proto_static=True,  # Train+
-    dnsmasq_form="stein",  # Stein+: no --interface, --bind-dynamic
-)
-RELEASES: dict[str, Release] = {r.name: r for r in (ICEHOUSE, QUEENS, R2024_1)}
-DEFAULT_RELEASE = "icehouse"
-
-HYBRID = Backend("hybrid", True, True, True, False, False)
-OVS_FIREWALL = Backend(
-    "ovs-firewall", False, False, True, True, False, "queens",
-    "the native OVS firewall appeared in Newton (DevStack's default from Rocky)",
-)  # fmt: skip
-OVN = Backend(
-    "ovn", False, False, False, False, True, "queens",
-    "OVN appeared after Icehouse (ML2/OVN is DevStack's default from Xena)",
-)  # fmt: skip
-BACKENDS: dict[str, Backend] = {b.name: b for b in (HYBRID, OVS_FIREWALL, OVN)}
-DEFAULT_BACKEND = "hybrid"
-NEWER_BACKEND_RELEASE = "2024.1"  # the release when --backend is not hybrid and none is given
-# Where the rules live: loaded with iptables-<name>-restore; the other one stays empty.
-IPTABLES = ("nft", "legacy")
-DEFAULT_IPTABLES = "nft"
 CONNTRACK_ZONE = 4097
 COMMENT_ZONE = "Set zone for"
-METADATA_PROXY_ARGS = (
-    "--metadata_proxy_socket=/opt/stack/data/neutron/metadata_proxy",
-    "--state_path=/opt/stack/data/neutron",
-    "--metadata_proxy_user=1000",
-    "--metadata_proxy_group=1000",
-    "--debug",
-    "--verbose",
-)
 
 
 def chain(name: str) -> str:
@@ -380,100 +271,6 @@ def router_default_route(plan: Plan, release: Release) -> str:
     return f"default via {plan['public_gateway']} dev {plan['qg_dev']}{proto}"
 
 
-def dhcp_files(plan: Plan, run_dir: str) -> dict[str, str]:
-    """Paths of the DHCP agent's per-network files inside the host."""
-    base = f"{run_dir}/dhcp/{plan['network_id']}"
-    return {
-        "dir": base,
-        "pid": f"{base}/pid",
-        "host": f"{base}/host",
-        "addn_hosts": f"{base}/addn_hosts",
-        "opts": f"{base}/opts",
-        "leases": f"{base}/leases",
-    }
-
-
-def dhcp_file_contents(plan: Plan, release: Release) -> dict[str, str]:
-    """Contents of the hosts, addn_hosts and opts files dnsmasq reads."""
-    tag = "tag0" if release.dnsmasq_form != "stein" else f"subnet-{plan['subnet_id']}"
-    host = ""
-    addn = ""
-    if plan["port_id"]:
-        name = "host-" + plan["fixed_ip"].replace(".", "-")
-        host = f"{plan['mac']},{name}.openstacklocal.,{plan['fixed_ip']}\n"
-        addn = f"{plan['fixed_ip']}\t{name}.openstacklocal. {name}\n"
-    opts = (
-        f"tag:{tag},option:dns-server,{plan['dhcp_ip']}\n"
-        f"tag:{tag},option:router,{plan['private_gateway']}\n"
-    )
-    return {"host": host, "addn_hosts": addn, "opts": opts}
-
-
-def dnsmasq_argv(plan: Plan, release: Release, run_dir: str) -> list[str]:
-    """The dnsmasq command line the DHCP agent of `release` runs in qdhcp-<network id>."""
-    files = dhcp_files(plan, run_dir)
-    network = plan["private_cidr"].split("/")[0]
-    mask = "255.255.255.0"
-    tap = plan["dhcp_tap"]
-    if release.dnsmasq_form == "icehouse":
-        return [
-            "dnsmasq", "--no-hosts", "--no-resolv", "--strict-order", "--bind-interfaces",
-            f"--interface={tap}", "--except-interface=lo", f"--pid-file={files['pid']}",
-            f"--dhcp-hostsfile={files['host']}", f"--addn-hosts={files['addn_hosts']}",
-            f"--dhcp-optsfile={files['opts']}", "--leasefile-ro",
-            f"--dhcp-range=set:tag0,{network},static,86400s", "--dhcp-lease-max=256",
-            "--conf-file=", "--domain=openstacklocal",
-        ]  # fmt: skip
-    common = [
-        "dnsmasq", "--no-hosts", "--no-resolv", f"--pid-file={files['pid']}",
-        f"--dhcp-hostsfile={files['host']}", f"--addn-hosts={files['addn_hosts']}",
-        f"--dhcp-optsfile={files['opts']}", f"--dhcp-leasefile={files['leases']}",
-        "--dhcp-match=set:ipxe,175",
-    ]  # fmt: skip
-    if release.dnsmasq_form == "queens":
-        return [
-            *common[:3], "--except-interface=lo", *common[3:], "--bind-interfaces",
-            f"--interface={tap}", f"--dhcp-range=set:tag0,{network},static,{mask},86400s",
-            "--dhcp-option-force=option:mtu,1450", "--dhcp-lease-max=256", "--conf-file=",
-            "--domain=openstacklocal",
-        ]  # fmt: skip
-    return [
-        *common, "--dhcp-userclass=set:ipxe6,iPXE", "--local-service", "--bind-dynamic",
-        f"--dhcp-range=set:subnet-{plan['subnet_id']},{network},static,{mask},86400s",
-        "--dhcp-option-force=option:mtu,1450", "--dhcp-lease-max=256",
-        "--conf-file=/dev/null", "--domain=openstacklocal",
-    ]  # fmt: skip
-
-
-def haproxy_config(plan: Plan, release: Release, pid_file: str) -> str:
-    """A metadata proxy on 9697 in qrouter-<id> that answers HTTP itself."""
-    header = f"X-Neutron-Router-ID {plan['router_id']}"
-    return haproxy_text(pid_file, "metadata", f"0.0.0.0:{METADATA_PORT}", header)
-
-
-def haproxy_text(pid_file: str, listen: str, bind: str, header: str) -> str:
-    """haproxy configuration: one `listen` section on BIND that answers every request."""
-    return "\n".join(
-        [
-            "global",
-            f"    pidfile {pid_file}",
-            "    maxconn 64",
-            "    nbthread 1",
-            "    daemon",
-            "defaults",
-            "    mode http",
-            "    timeout connect 5s",
-            "    timeout client 30s",
-            "    timeout server 30s",
-            f"listen {listen}",
-            f"    bind {bind}",
-            f"    http-request set-header {header}",
-            '    http-request return status 200 content-type text/plain string "latest\\n"',
-            "",
-        ]
-    )
-
-
 def restore_command(iptables: str) -> str:
     """The program that loads a table where the host's rules live (`iptables-nft-restore`)."""
     return f"iptables-{iptables}-restore"
@@ -494,50 +291,3 @@ def host_raw_table(plan: Plan, release: Release) -> str:
         _rule(release, pre, f"-m physdev --physdev-in {plan['tap']}", zone, comment),
     ]
     return _table("raw", ("PREROUTING", "OUTPUT"), [out, pre], rules)
-
-
-def metadata_proxy_argv(plan: Plan, release: Release, pid_file: str) -> list[str]:
-    """Pre-Pike: the neutron-ns-metadata-proxy command line (after the interpreter)."""
-    return [
-        f"--pid_file={pid_file}",
-        METADATA_PROXY_ARGS[0],
-        f"--router_id={plan['router_id']}",
-        METADATA_PROXY_ARGS[1],
-        f"--metadata_port={METADATA_PORT}",
-        *METADATA_PROXY_ARGS[2:],
-    ]
-
-
-def get_backend(name: str) -> Backend:
-    from grader.errors import LabError
-
-    if name not in BACKENDS:
-        raise LabError(f"unknown backend '{name}' (known: {', '.join(BACKENDS)})")
-    return BACKENDS[name]
-
-
-def default_release(backend: str) -> str:
-    """The release when none is given: Icehouse (the seed's) for hybrid, else 2024.1."""
-    return DEFAULT_RELEASE if backend == DEFAULT_BACKEND else NEWER_BACKEND_RELEASE
-
-
-def check_combination(release: str, backend: str) -> None:
-    """LabError if BACKEND did not exist yet in RELEASE (no OVN in Icehouse)."""
-    from grader.errors import LabError
-
-    wanted = get_backend(backend)
-    order = list(RELEASES)
-    if order.index(get_release(release).name) < order.index(wanted.oldest_release):
-        newer = " or ".join(order[order.index(wanted.oldest_release) :])
-        raise LabError(
-            f"--backend {backend} with --release {release}: {wanted.history}; give "
-            f"--release {newer}, or no --release ({NEWER_BACKEND_RELEASE} with this backend)"
-        )
-
-
-def get_release(name: str) -> Release:
-    from grader.errors import LabError
-
-    if name not in RELEASES:
-        raise LabError(f"unknown release '{name}' (known: {', '.join(RELEASES)})")
-    return RELEASES[name]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import shlex
 
-from labsim.formats import haproxy_text
+from labsim.daemons import haproxy_text
 from labsim.plan import Plan
 
 NB_SCHEMA = "/usr/share/ovn/ovn-nb.ovsschema"

@@ -13,17 +13,16 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-from labsim import formats, formats_ovsfw, script_ovn
+from labsim import formats, formats_ovsfw, releases, script_agents, script_ovn
 from labsim.extras import extras_script
-from labsim.formats import Backend, Release
 from labsim.plan import Plan
+from labsim.releases import Backend, Release
+from labsim.shell import RUN_DIR
 from labsim.shell import heredoc as _heredoc
 from labsim.shell import wait_listen as _wait_listen
 
-RUN_DIR = "/run/lab"
 HOST_KEY = f"{RUN_DIR}/ssh_host_ed25519_key"
 TXCSUM_CODE = Path(__file__).with_name("txcsum.py").read_text(encoding="utf-8")
-PROXY_CODE = Path(__file__).with_name("metadata_proxy.py").read_text(encoding="utf-8")
 PRIVATE_TMPFS = ("/etc/openvswitch", "/var/lib/openvswitch", "/var/log")
 
 q = shlex.quote
@@ -187,7 +186,7 @@ def _host_iptables(plan: Plan, release: Release, backend: Backend) -> list[str]:
 
 
 def _restore(plan: Plan) -> str:
-    return formats.restore_command(plan.get("iptables") or formats.DEFAULT_IPTABLES)
+    return formats.restore_command(plan.get("iptables") or releases.DEFAULT_IPTABLES)
 
 
 def _router(plan: Plan, release: Release) -> list[str]:
@@ -220,52 +219,7 @@ def _router(plan: Plan, release: Release) -> list[str]:
     text = "".join(tables)
     lines.append(_heredoc(f"ip netns exec {ns} {_restore(plan)}", text))
     if plan["metadata"]:
-        lines += _metadata_proxy(plan, release)
-    return lines
-
-
-def _metadata_proxy(plan: Plan, release: Release) -> list[str]:
-    """haproxy (Pike+) or neutron-ns-metadata-proxy on 9697 in qrouter-<id>."""
-    ns = plan["qrouter_ns"]
-    conf_dir = f"{RUN_DIR}/metadata-proxy"
-    pid_file = f"{conf_dir}/{plan['router_id']}.pid"
-    lines = [f"mkdir -p {conf_dir}"]
-    if release.metadata_proxy == "haproxy":
-        conf = f"{conf_dir}/{plan['router_id']}.conf"
-        lines += [
-            _heredoc(f"cat > {conf}", formats.haproxy_config(plan, release, pid_file)),
-            f"ip netns exec {ns} haproxy -f {conf} </dev/null >/dev/null",
-        ]
-    else:
-        program = f"{RUN_DIR}/bin/{release.metadata_proxy}"
-        argv = " ".join(q(a) for a in formats.metadata_proxy_argv(plan, release, pid_file))
-        lines += [
-            f"mkdir -p {RUN_DIR}/bin",
-            _heredoc(f"cat > {program}", "#!/usr/bin/python3\n" + PROXY_CODE),
-            f"chmod 755 {program}",
-            f"ip netns exec {ns} {program} {argv} </dev/null >/dev/null 2>&1 &",
-        ]
-    return [*lines, _wait_listen(formats.METADATA_PORT, f"ip netns exec {ns} ")]
-
-
-def _dhcp(plan: Plan, release: Release) -> list[str]:
-    ns, tap = plan["qdhcp_ns"], plan["dhcp_tap"]
-    prefix = plan["private_cidr"].split("/")[1]
-    files = formats.dhcp_files(plan, RUN_DIR)
-    lines = [
-        f"ip netns add {ns}",
-        f"ip link set {tap} netns {ns}",
-        f"ip -n {ns} link set lo up",
-        f"ip -n {ns} link set {tap} address {plan['dhcp_mac']}",
-        f"ip -n {ns} link set {tap} up",
-        f"ip -n {ns} addr add {plan['dhcp_ip']}/{prefix} dev {tap}",
-        f"mkdir -p {files['dir']}",
-    ]
-    for key, text in formats.dhcp_file_contents(plan, release).items():
-        lines.append(_heredoc(f"cat > {files[key]}", text) if text else f": > {files[key]}")
-    if plan["dhcp_running"]:
-        argv = " ".join(q(a) for a in formats.dnsmasq_argv(plan, release, RUN_DIR))
-        lines.append(f"ip netns exec {ns} {argv} </dev/null >/dev/null")
+        lines += script_agents.metadata_proxy_lines(plan, release)
     return lines
 
 
@@ -309,8 +263,12 @@ def _sshd(name: str, authorized_key: str) -> list[str]:
 
 def build_script(plan: Plan, release: Release, authorized_key: str) -> str:
     """The whole build of one host as one POSIX shell script (run with `sh -ec`)."""
-    backend = formats.get_backend(plan.get("backend") or formats.DEFAULT_BACKEND)
-    agents = [*_router(plan, release), *_dhcp(plan, release)] if backend.agents else []
+    backend = releases.get_backend(plan.get("backend") or releases.DEFAULT_BACKEND)
+    agents = (
+        [*_router(plan, release), *script_agents.dhcp_lines(plan, release)]
+        if backend.agents
+        else []
+    )
     lines = [
         *_base(plan["name"]),
         *_ovs_start(),

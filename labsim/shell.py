@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+RUN_DIR = "/run/lab"  # the host's private /run, where the build keeps its files
+
 
 def heredoc(command: str, text: str) -> str:
     marker = "LABGRADE_EOF"

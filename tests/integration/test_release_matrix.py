@@ -18,13 +18,13 @@ from typing import Any
 
 import pytest
 
-from labsim import api, formats
+from labsim import api, releases
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.lab
 
-RELEASES = sorted(formats.RELEASES)
-IPTABLES = formats.IPTABLES
+RELEASES = sorted(releases.RELEASES)
+IPTABLES = releases.IPTABLES
 BACKEND_SCENARIOS = ("complete", "no-ssh-rule", "no-icmp-rule", "no-floating-ip")
 MAYBE_SKIPPED = {"fail", "skip"}
 # (backend, scenario) -> checks that must not pass, with the statuses allowed; the rest pass.

@@ -21,7 +21,7 @@ from grader.model import load_exercises
 from grader.outcome import CannotGrade, Outcome
 from grader.parsers.ovn import parse_ofports, parse_ovn_records
 from grader.parsers.ovs import parse_flows
-from labsim import formats, formats_ovn, formats_ovsfw, plan, scenarios
+from labsim import daemons, formats, formats_ovn, formats_ovsfw, plan, releases, scenarios
 
 OUTPUTS = Path(__file__).resolve().parents[1] / "data" / "outputs" / "backends"
 GROUP = "pg_f31d9d2f_22ec_454f_9063_3805cd13e104"
@@ -92,13 +92,13 @@ def make(backend: str, release: str = "2024.1", scenario: str = "complete") -> d
 
 def test_release_profiles_write_their_own_formats() -> None:
     hybrid = make("hybrid")
-    assert formats.host_raw_table(hybrid, formats.ICEHOUSE) == ""
-    raw = formats.host_raw_table(hybrid, formats.QUEENS)
+    assert formats.host_raw_table(hybrid, releases.ICEHOUSE) == ""
+    raw = formats.host_raw_table(hybrid, releases.QUEENS)
     assert f"-m physdev --physdev-in {hybrid['tap']}" in raw and "-j CT --zone 4097" in raw
-    argv = formats.metadata_proxy_argv(hybrid, formats.ICEHOUSE, "/run/x.pid")
+    argv = daemons.metadata_proxy_argv(hybrid, releases.ICEHOUSE, "/run/x.pid")
     assert "--metadata_port=9697" in argv and f"--router_id={hybrid['router_id']}" in argv
-    assert formats.ICEHOUSE.metadata_proxy == "neutron-ns-metadata-proxy"
-    assert formats.QUEENS.metadata_proxy == formats.R2024_1.metadata_proxy == "haproxy"
+    assert releases.ICEHOUSE.metadata_proxy == "neutron-ns-metadata-proxy"
+    assert releases.QUEENS.metadata_proxy == releases.R2024_1.metadata_proxy == "haproxy"
     assert formats.restore_command("legacy") == "iptables-legacy-restore"
 
 

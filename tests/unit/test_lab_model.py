@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from grader.errors import InputFileError, LabError
 from labgrade.cli import build_parser, main
-from labsim import api, cli, formats, namespace, plan, scenarios, script
+from labsim import api, cli, daemons, formats, namespace, plan, releases, scenarios, script
 from labsim.sshconfig import host_block
 from labsim.state import LabHost
 
@@ -71,7 +71,7 @@ def make_named(name: str) -> dict:
 
 def test_icehouse_filter_table() -> None:
     p = make()
-    table = formats.host_filter_table(p, formats.ICEHOUSE)
+    table = formats.host_filter_table(p, releases.ICEHOUSE)
     lines = [line for line in table.splitlines() if line.startswith(f"-A {p['chain_in']}")]
     assert lines[0].endswith("-m state --state INVALID -j DROP")
     assert lines[1].endswith("-m state --state RELATED,ESTABLISHED -j RETURN")
@@ -83,7 +83,7 @@ def test_icehouse_filter_table() -> None:
 
 def test_queens_filter_table_has_comments_and_ipset() -> None:
     p = make(release="queens")
-    table = formats.host_filter_table(p, formats.QUEENS)
+    table = formats.host_filter_table(p, releases.QUEENS)
     chain_in = [line for line in table.splitlines() if line.startswith(f"-A {p['chain_in']}")]
     assert "RELATED,ESTABLISHED" in chain_in[0] and "INVALID" in chain_in[-2]
     assert f"-d {p['fixed_ip']}/32 -p udp -m udp --sport 67 --dport 68 -j RETURN" in table
@@ -94,7 +94,7 @@ def test_queens_filter_table_has_comments_and_ipset() -> None:
 
 def test_icehouse_nat_table() -> None:
     p = make()
-    nat = formats.router_nat_table(p, formats.ICEHOUSE)
+    nat = formats.router_nat_table(p, releases.ICEHOUSE)
     assert "-d 169.254.169.254/32 -p tcp -m tcp --dport 80 -j REDIRECT --to-ports 9697" in nat
     assert f"-A neutron-l3-agent-snat -s 10.0.0.0/24 -j SNAT --to-source {p['qg_ip']}" in nat
     assert (
@@ -102,36 +102,36 @@ def test_icehouse_nat_table() -> None:
         f"-j DNAT --to-destination {p['fixed_ip']}" in nat
     )
     assert "--random-fully" not in nat and "-i qr-+" not in nat
-    no_md = formats.router_nat_table(make("no-metadata"), formats.ICEHOUSE)
+    no_md = formats.router_nat_table(make("no-metadata"), releases.ICEHOUSE)
     assert "REDIRECT" not in no_md
 
 
 def test_later_releases_nat_and_route() -> None:
     p = make(release="2024.1")
-    nat = formats.router_nat_table(p, formats.R2024_1)
+    nat = formats.router_nat_table(p, releases.R2024_1)
     assert "-i qr-+ -p tcp -m tcp --dport 80 -j REDIRECT" in nat
     assert f"-o {p['qg_dev']} -j SNAT --to-source {p['qg_ip']} --random-fully" in nat
-    assert formats.router_default_route(p, formats.R2024_1).endswith("proto static")
-    assert formats.router_default_route(p, formats.ICEHOUSE).endswith(p["qg_dev"])
+    assert formats.router_default_route(p, releases.R2024_1).endswith("proto static")
+    assert formats.router_default_route(p, releases.ICEHOUSE).endswith(p["qg_dev"])
 
 
 def test_dnsmasq_command_lines() -> None:
     p = make()
-    icehouse = formats.dnsmasq_argv(p, formats.ICEHOUSE, "/run/lab")
+    icehouse = daemons.dnsmasq_argv(p, releases.ICEHOUSE, "/run/lab")
     assert f"--interface={p['dhcp_tap']}" in icehouse and "--except-interface=lo" in icehouse
     assert "--dhcp-range=set:tag0,10.0.0.0,static,86400s" in icehouse and "--conf-file=" in icehouse
-    stein = formats.dnsmasq_argv(p, formats.R2024_1, "/run/lab")
+    stein = daemons.dnsmasq_argv(p, releases.R2024_1, "/run/lab")
     assert not [a for a in stein if a.startswith("--interface")] and "--bind-dynamic" in stein
 
 
 def test_build_script_holds_every_part() -> None:
     p = make()
-    text = script.build_script(p, formats.ICEHOUSE, "ssh-ed25519 AAAA test")
+    text = script.build_script(p, releases.ICEHOUSE, "ssh-ed25519 AAAA test")
     assert f"ip netns add {p['qrouter_ns']}" in text and f"ip netns add {p['qdhcp_ns']}" in text
     assert "datapath_type=netdev" in text and "--mlockall" not in text
     assert f"--interface={p['dhcp_tap']}" in text and "neutron-ns-metadata-proxy --pid" in text
-    assert "haproxy -f" in script.build_script(p, formats.QUEENS, "k")
-    down = script.build_script(make("dhcp-down"), formats.ICEHOUSE, "k")
+    assert "haproxy -f" in script.build_script(p, releases.QUEENS, "k")
+    down = script.build_script(make("dhcp-down"), releases.ICEHOUSE, "k")
     assert "dnsmasq" not in down.replace("/dhcp/", "")
 
 
@@ -175,7 +175,7 @@ def test_author_adds_a_scenario_without_code(tmp_path: Path) -> None:
     )
     chosen = scenarios.get_scenario("http-only", path)
     p = plan.make_plan("h", chosen, "icehouse", random.Random(3))
-    table = formats.host_filter_table(p, formats.ICEHOUSE)
+    table = formats.host_filter_table(p, releases.ICEHOUSE)
     assert "-s 10.1.0.0/16 -p tcp -m tcp -m multiport --dports 80:81 -j RETURN" in table
     with pytest.raises(LabError, match="unknown scenario"):
         scenarios.get_scenario("nope", path)
