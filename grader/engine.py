@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from grader.backends import DEFAULT as DEFAULT_BACKEND
-from grader.facts.model import Facts
+from grader.facts.types import Facts
 from grader.facts.verdict import cleanup_verdict
 from grader.outcome import CannotGrade, Outcome
 from grader.result import CheckResult, ExerciseResult, HostResult

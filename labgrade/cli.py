@@ -1,7 +1,7 @@
 """`labgrade`: the grader's command line with the simulated lab wired in.
 
 This is the one place where the grader (grader/, checks/) and the simulated lab (labsim/) meet:
-`labgrade lab ...` comes from labsim/cli.py, and `check --lab NAME` and the "did you mean
+`labgrade lab ...` comes from labsim/commands.py, and `check --lab NAME` and the "did you mean
 `--lab NAME`?" hint come from labsim/target.py, handed to the grader's commands as parsed
 defaults. The grader never imports labsim.
 """
@@ -11,13 +11,13 @@ from __future__ import annotations
 import argparse
 
 from grader import cli as grader_cli
-from labsim import cli as lab_cli
+from labsim import commands as lab_commands
 from labsim import target
 
 
 def build_parser() -> argparse.ArgumentParser:
     return grader_cli.build_parser(
-        [lab_cli.register],
+        [lab_commands.register],
         lab_target=target.lab_target,
         unresolved_hint=target.unresolved_hint,
     )

@@ -6,7 +6,8 @@ facts.backend, facts.instance.chain_in, facts.router.floating, facts.discovered
 
 from grader.backends import HYBRID, LINUXBRIDGE, NATIVE, OVN, UNKNOWN
 from grader.facts.build import build_facts
-from grader.facts.model import (
+from grader.facts.namespace import NamespaceView
+from grader.facts.types import (
     Dhcp,
     Dnsmasq,
     Facts,
@@ -14,7 +15,6 @@ from grader.facts.model import (
     NatRule,
     Router,
 )
-from grader.facts.namespace import NamespaceView
 
 __all__ = [
     "HYBRID",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from grader.backends import HYBRID, LINUXBRIDGE, NATIVE, OVN, UNKNOWN
-from grader.facts.model import Facts
+from grader.facts.types import Facts
 from grader.parsers.ovs import parse_external_ids
 
 SETUP = (

@@ -13,11 +13,11 @@ from grader.backends import NATIVE, OVN
 from grader.facts.backend import recognise
 from grader.facts.dhcp import build_dhcp, find_dnsmasq
 from grader.facts.instances import find_instances
-from grader.facts.model import Dhcp, Facts, Instance, Router
 from grader.facts.namespace import NamespaceView, namespace_view, parse_safely, record_problem
 from grader.facts.openflow import flow_fixed_ips
 from grader.facts.ovn import Northbound, build_northbound
 from grader.facts.router import build_router
+from grader.facts.types import Dhcp, Facts, Instance, Router
 from grader.parsers.ip_addr import Address
 from grader.parsers.netns import parse_identify, parse_netns_list, parse_pids
 from grader.parsers.numbers import ascii_int

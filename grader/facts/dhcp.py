@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from grader.facts.model import Dhcp, Dnsmasq
 from grader.facts.namespace import NamespaceView
+from grader.facts.types import Dhcp, Dnsmasq
 from grader.parsers.processes import Process
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from grader.facts.model import Instance
 from grader.facts.namespace import NamespaceView
+from grader.facts.types import Instance
 from grader.parsers.iptables_save import Rule, Ruleset
 
 DEVICE = re.compile(r"^(tap|qbr|qvb|qvo)([0-9a-fA-F][0-9a-fA-F-]{9,10})$")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 
-from grader.facts.model import NatRule, Router
 from grader.facts.namespace import NamespaceView
+from grader.facts.types import NatRule, Router
 from grader.parsers.iptables_save import Ruleset
 
 HOOKS = ("PREROUTING", "OUTPUT", "POSTROUTING")

@@ -7,7 +7,7 @@ cleaned up (the lab's last step).
 
 from __future__ import annotations
 
-from grader.facts.model import Facts
+from grader.facts.types import Facts
 
 CLEANED_UP = (
     "looks cleaned up (no instance, no floating IP; DevStack's router and network remain): "

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from grader.errors import InputFileError, LabError
 from labgrade.cli import build_parser, main
-from labsim import api, cli, daemons, formats, namespace, plan, releases, scenarios, script
+from labsim import api, commands, daemons, formats, netns, plan, releases, scenarios, script
 from labsim.sshconfig import host_block
 from labsim.state import LabHost
 
@@ -258,7 +258,7 @@ def test_status_shows_backend_iptables_and_description() -> None:
     host = LabHost("lab-1", "no-ssh-rule", "2024.1", 42, 41, 0.0, "k", {})
     host.plan.update(backend="ovn", iptables="legacy", description="lacks tcp/22")
     old = LabHost("lab-2", "complete", "icehouse", 52, 51, 0.0, "k", {})  # a record from before
-    lines = cli.status_lines([(host, "ok"), (old, "gone")])
+    lines = commands.status_lines([(host, "ok"), (old, "gone")])
     assert [line.split("\t") for line in lines] == [
         ["NAME", "SCENARIO", "RELEASE", "BACKEND", "IPTABLES", "INIT_PID", "HEALTH", "DESCRIPTION"],
         ["lab-1", "no-ssh-rule", "2024.1", "ovn", "legacy", "42", "ok", "lacks tcp/22"],
@@ -307,4 +307,4 @@ def test_icehouse_with_a_later_backend_is_refused_in_one_line(
 def test_build_error_says_interrupted_for_ctrl_c(
     returncode: int, stderr: str, message: str
 ) -> None:
-    assert str(namespace.build_error(returncode, stderr)) == message
+    assert str(netns.build_error(returncode, stderr)) == message
