@@ -6,9 +6,25 @@ devices ovs-ports wants, and the evidence a student is shown. Hosts: neutron_hos
 from __future__ import annotations
 
 import pytest
-from neutron_host import DHCP_TAP, I_CHAIN, PORT, QDHCP, QG, QROUTER, QVB, QVO, SG, TAP, hybrid
+from neutron_host import (
+    DHCP_TAP,
+    FLOATING,
+    I_CHAIN,
+    L3,
+    PORT,
+    QDHCP,
+    QG,
+    QROUTER,
+    QVB,
+    QVO,
+    SG,
+    TAP,
+    hybrid,
+)
+from neutron_host_backends import OVNMETA, native, ovn
 from outcome_cases import assert_outcome, graded, named
 
+from checks import load_all
 from checks._common import lines
 
 SSH = f"-A {I_CHAIN} -p tcp -m tcp --dport 22 -j RETURN"
@@ -96,4 +112,100 @@ def test_another_backends_check_names_the_backends_it_is_for():
     assert (
         on_ovn.evidence
         == "cannot apply to this host's backend (ml2-ovs-iptables-hybrid), only to ml2-ovn"
+    )
+
+
+def ovn_acl(marker: str, old: str, new: str):
+    """OLD -> NEW in the OVN host's ACL row whose text holds MARKER."""
+
+    def change(host):
+        key = ("ovn_nb_acl", None, None)
+        rows = host.records[key]["out"].split("\n\n")
+        host.records[key]["out"] = "\n\n".join(
+            row.replace(old, new) if marker in row else row for row in rows
+        )
+        return host
+
+    return change
+
+
+def ssh_flows(new_match: str):
+    """The native host's table-82 SSH flows matched by NEW_MATCH instead."""
+    old = f"tcp,{P},tp_dst=22"
+    return lambda h: h.edit(
+        "ovs_flows_br_int", replace=(f"+new-est,{old}", f"+new-est,{new_match}")
+    )
+
+
+P = "reg5=0x7"
+# fmt: off
+BACKEND_CASES = [
+    (hybrid, "15.0.0", "nat.metadata-proxy", "fail", "ss_refused_proxy_in_root_namespace", lambda h: h.fail("listeners", QROUTER).edit("netns_pids", arg=QROUTER, drop="2301").edit("netns_identify", arg="2301", drop=QROUTER)),
+    (native, "15.0.0", "ovsfw.sg-ssh", "pass", "every_tcp_port", ssh_flows(f"tcp,{P}")),
+    (native, "15.0.0", "ovsfw.sg-ssh", "pass", "every_ip_protocol", ssh_flows(f"ip,{P}")),
+    (native, "15.0.0", "ovsfw.sg-ssh", "fail", "every_ip_protocol_from_one_host", ssh_flows(f"ip,{P},nw_src=10.1.0.9")),
+    (ovn, "24.0.0", "ovn.sg-ssh", "pass", "plain_allow_action", ovn_acl("tcp.dst == 22", "allow-related", "allow")),
+    (ovn, "24.0.0", "ovn.sg-icmp", "pass", "icmp_without_4", ovn_acl("icmp4", "&& icmp4", "&& icmp")),
+    (ovn, "24.0.0", "ovn.sg-stateful", "pass", "one_plain_allow_among_allow_related", ovn_acl("inport == @pg_", "allow-related", "allow")),
+    (ovn, "24.0.0", "ovn.dhcp", "fail", "dhcp_options_row_missing", lambda h: h.edit("ovn_nb_dhcp", replace=("_uuid               : 3a4b", "_uuid               : ffff"))),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(
+    ("build", "tag", "check_id", "status", "change"),
+    [
+        pytest.param(b, t, c, s, named(n, f), id=f"{c}-{s}-{n}")
+        for b, t, c, s, n, f in BACKEND_CASES
+    ],
+)
+def test_decisions_on_each_backend(build, tag, check_id, status, change):
+    assert_outcome(graded(build, change, tag)[check_id], status)
+
+
+def _without_router(host):
+    for key in [k for k in host.records if QROUTER in (k[1], k[2])]:
+        del host.records[key]
+    return host.edit("netns_list", drop=QROUTER)
+
+
+# Paths `requires:` keeps the engine from reaching, called directly: a check must still fail
+# (never pass, never crash) when what it reads is not there.
+# fmt: off
+DIRECT = [
+    (hybrid, "15.0.0", _without_router, ["router_interfaces", "default_route", "floating_ip", "nat_dnat", "nat_snat", "nat_pair", "metadata_redirect", "metadata_proxy"], {}),
+    (hybrid, "15.0.0", lambda h: h.edit("link", drop=f" {TAP}:"), ["hybrid_plug", "sg_chain", "sg_wiring", "sg_stateful"], {}),
+    (hybrid, "15.0.0", lambda h: h.edit("link", drop=f" {TAP}:"), ["sg_rule"], {"protocol": "tcp", "port": 22}),
+    (native, "15.0.0", lambda h: h.edit("link", drop=f" {TAP}:"), ["tap_on_br_int", "ovsfw_port_flows", "ovsfw_stateful"], {}),
+    (native, "15.0.0", lambda h: h.edit("link", drop=f" {TAP}:"), ["ovsfw_sg_rule"], {"protocol": "icmp"}),
+    (ovn, "24.0.0", lambda h: h.edit("link", drop=f" {TAP}:"), ["ovn_port_group", "ovn_sg_stateful", "ovn_dhcp"], {}),
+    (ovn, "24.0.0", lambda h: h.edit("link", drop=f" {TAP}:"), ["ovn_sg_rule"], {"protocol": "tcp", "port": 22}),
+    (ovn, "24.0.0", lambda h: h.edit("ovn_nb_router", replace=("neutron-", "other-")), ["ovn_default_route", "ovn_floating_ip", "ovn_snat"], {}),
+    (ovn, "24.0.0", lambda h: h.edit("netns_list", drop="ovnmeta-").without("addr", OVNMETA).without("link", OVNMETA).without("listeners", OVNMETA).without("route", OVNMETA).without("iptables_save", OVNMETA).edit("link", replace=(f" link-netns {OVNMETA}", "")), ["ovn_metadata_proxy"], {}),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(("build", "tag", "change", "names", "params"), DIRECT)
+def test_checks_called_without_their_prerequisite_fail(build, tag, change, names, params):
+    facts = change(build(tag)).facts()
+    for name in names:
+        outcome = load_all()[name](facts, **params)
+        assert outcome.status == "fail" and outcome.evidence, name
+
+
+def test_a_dnat_nothing_reaches_is_named_in_nat_pair():
+    def unreached(host):
+        return host.edit("iptables_save", QROUTER, drop=f"-A PREROUTING -j {L3}-PREROUTING").edit(
+            "iptables_save", QROUTER, drop=f"-A OUTPUT -j {L3}-OUTPUT"
+        )
+
+    outcome = load_all()["nat_pair"](unreached(hybrid()).facts())
+    assert outcome.status == "fail"
+    assert "DNAT in chains nothing jumps to does not count" in outcome.evidence
+    dnat = graded(
+        hybrid, lambda h: h.edit("iptables_save", QROUTER, drop=f"-A {L3}-OUTPUT -d"), "15.0.0"
+    )
+    assert (
+        f"-A {L3}-PREROUTING -d {FLOATING}/32 -j DNAT --to-destination" in dnat["nat.dnat"].evidence
     )
