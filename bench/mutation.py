@@ -5,6 +5,7 @@ notice if a check or a parser decided something else? Not part of the test run (
     nice .venv/bin/python bench/mutation.py checks/nat.py -v      # one file, list the survivors
     nice .venv/bin/python bench/mutation.py --list checks/sg.py   # the mutants, without running
     nice .venv/bin/python bench/mutation.py --sample 300         # every k-th mutant: ~300 of them
+    nice .venv/bin/python bench/mutation.py --sample 300 --recheck  # survivors again, new tests
 
 Each mutant is one semantic change of one expression (operators below), applied to the module
 inside a forked copy of this process, which then runs the fast unit tests (TESTS, with -x):
@@ -417,6 +418,9 @@ def main() -> int:
     parser.add_argument("files", nargs="*", help="files under checks/ or grader/parsers/")
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
     parser.add_argument("--fresh", action="store_true", help="forget recorded results")
+    parser.add_argument(
+        "--recheck", action="store_true", help="run the recorded survivors again (new tests)"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="print every survivor")
     parser.add_argument(
         "--sample", type=int, metavar="N", help="about N mutants: every k-th of each file"
@@ -449,7 +453,16 @@ def main() -> int:
             for m in mutants:
                 print(f"{rel}:{m.line}: {m.what}")
             continue
-        if known.get("digest") != digest:
+        if args.recheck and known.get("digest") == digest:
+            for record in known["mutants"]:
+                if record["status"] in ("survived", "uncovered"):
+                    m = Mutant(**record)
+                    chosen = covering(m, tests, cover)
+                    m.status = run_mutant(path, source, m.index, chosen) if chosen else "uncovered"
+                    record["status"] = m.status
+                    print(f"{rel}:{m.line}: {m.what}: {m.status} (recheck)", flush=True)
+            store.write_text(json.dumps(recorded, indent=1))
+        elif known.get("digest") != digest:
             known = {"digest": digest, "mutants": []}
             for m in mutants:
                 chosen = covering(m, tests, cover)
