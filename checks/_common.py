@@ -67,6 +67,21 @@ def router_or_error(facts: Facts, needs: Iterable[str] = ()) -> Router | None:
     return facts.router
 
 
+def gateway_view(router: Router, *needs: str) -> NamespaceView:
+    """Where ROUTER's qg-, gateway address and default route live: its own namespace, or with
+    DVR (neutron/agent/l3/dvr_edge_router.py) snat-<router id>; CannotGrade naming DVR on a
+    compute node that has no snat- namespace, or when NEEDS could not be read there."""
+    if router.dvr and router.gateway_view is None:
+        raise CannotGrade(
+            f"{router.ns} is a distributed router (DVR: an rfp- device, no qg-): its qg-, "
+            "public address and default route live in snat-<router id> on the network node, "
+            "which this host does not have; grade the network node"
+        )
+    view = router.gateway_view or router.view
+    view_or_error(view, *needs)
+    return view
+
+
 def no_router(expected: str = "a qrouter-<router id> namespace") -> Outcome:
     return failed("no qrouter namespace", expected=expected, see="sudo ip netns list")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from shlex import quote
 
-from checks._common import hybrid_only, lines, no_instance, not_on, only_on
+from checks._common import gateway_view, hybrid_only, lines, no_instance, not_on, only_on
 from checks._registry import check
 from grader.facts import LINUXBRIDGE, NATIVE, OVN, Facts
 from grader.outcome import CannotGrade, Outcome, failed, passed
@@ -124,10 +124,12 @@ def ovs_ports(facts: Facts) -> Outcome:
     if router is None:
         problems.append("no qrouter namespace")
     else:
+        gateway_view(router)  # DVR: qg- lives in snat-<router id> (error without it)
         wanted += [(qr, ("br-int",)) for qr in router.qr_devices]
         wanted += [(qg, ("br-int", "br-ex")) for qg in router.qg_devices]
         if not router.qr_devices or not router.qg_devices:
-            problems.append(f"{router.ns} lacks a qr- or qg- device")
+            where = router.ns + (" / its snat- namespace" if router.dvr else "")
+            problems.append(f"{where} lacks a qr- or qg- device")
     dhcp = facts.dhcp
     if dhcp is None or not dhcp.taps:
         problems.append("no DHCP tap (no qdhcp namespace with an addressed device)")

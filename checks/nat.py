@@ -68,6 +68,12 @@ def nat_dnat(facts: Facts) -> Outcome:
         return _no_instance(facts, router, "DNAT", expected)
     for floating in _floating_candidates(facts, router):
         pre, out = _dnat_pairs(facts, router, floating)
+        if pre and router.dvr:  # dvr_local_router.floating_forward_rules: `-i rfp-`, no OUTPUT
+            return passed(
+                pre[0].rule.line + "\n(a distributed router (DVR): no OUTPUT DNAT is written)",
+                see=_see(router),
+                expected=expected,
+            )
         if pre and out:
             return passed(
                 rule_lines([pre[0].rule, out[0].rule]), see=_see(router), expected=expected

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checks._common import for_instance, lines, no_router, router_or_error
+from checks._common import for_instance, gateway_view, lines, no_router, router_or_error
 from checks._registry import check
 from grader.facts import Facts
 from grader.facts.router import reach
@@ -15,21 +15,28 @@ def router_interfaces(facts: Facts) -> Outcome:
     router = router_or_error(facts, needs=("link", "addr"))
     if router is None:
         return no_router()
+    outside = gateway_view(router, "link", "addr")
     see = router.view.run("ip a")
     expected = "qr-<port> with the private gateway address, qg-<port> with a public address"
+    if router.dvr:
+        see += "; " + outside.run("ip a")
+        expected += " (DVR: qg- in snat-<router id>)"
     problems = []
     if not router.internal:
         problems.append("no IPv4 address on a qr- device")
     if router.gateway is None:
-        problems.append("no IPv4 address on a qg- device")
+        problems.append(f"no IPv4 address on a qg- device in {outside.name}")
     found = [a.line for a in router.internal] + ([router.gateway.line] if router.gateway else [])
     if problems:
-        devices = lines(link.line for link in router.view.links if link.name != "lo")
-        return failed(
-            "; ".join(problems) + f"\ndevices in {router.ns}:\n{devices}",
-            expected=expected,
-            see=see,
+        shown = [router.view] + ([outside] if outside is not router.view else [])
+        devices = "\n".join(
+            f"devices in {view.name}:\n"
+            + lines(link.line for link in view.links if link.name != "lo")
+            for view in shown
         )
+        return failed("; ".join(problems) + f"\n{devices}", expected=expected, see=see)
+    if router.dvr:
+        found.append(f"(a distributed router: qg- in {outside.name})")
     return passed(lines(found), see=see, expected=expected)
 
 
@@ -39,16 +46,17 @@ def default_route(facts: Facts) -> Outcome:
     router = router_or_error(facts, needs=("route", "addr"))
     if router is None:
         return no_router()
-    see = router.view.run("ip route show")
+    outside = gateway_view(router, "route", "addr")
+    see = outside.run("ip route show")
     expected = "default via <public gateway> dev qg-<port>"
     route = router.default_route
     if route is None or not (route.dev or "").startswith("qg-") or not route.via:
-        table = lines((r.line for r in router.view.routes), "(empty routing table)")
+        table = lines((r.line for r in outside.routes), "(empty routing table)")
         return failed(
             f"no default route via a gateway on qg-; routes:\n{table}", expected=expected, see=see
         )
     if router.gateway and not any(
-        a.contains(route.via) for a in router.view.addresses_of(route.dev or "")
+        a.contains(route.via) for a in outside.addresses_of(route.dev or "")
     ):
         return failed(
             f"{route.line}\n(the gateway {route.via} is not on qg-'s subnet {router.gateway.cidr})",
@@ -72,10 +80,17 @@ def floating_ip(facts: Facts) -> Outcome:
         "a /32 address on qg-<port> besides the router's own address, NATed to the instance "
         "(DNAT to it or SNAT from it)"
     )
+    if router.dvr:
+        see = "sudo ip netns exec fip-<external network id> ip route"
+        expected += " (DVR: a route `<floating> via <rfp- address> dev fpr-...` in fip-)"
     if not router.floating:
-        qg = [a.line for a in router.view.addresses if a.ifname.startswith("qg-")]
+        where = router.gateway_view or router.view
+        qg = [a.line for a in where.addresses if a.ifname.startswith("qg-")]
+        dvr = " nor a route to one in a fip- namespace (DVR)" if router.dvr else ""
         return failed(
-            "no floating IP (/32) on qg-; qg- holds:\n" + lines(qg), expected=expected, see=see
+            f"no floating IP (/32) on qg-{dvr}; qg- holds:\n" + lines(qg),
+            expected=expected,
+            see=see,
         )
     shown = lines(a.line for a in router.floating)
     if facts.instance is None:

@@ -52,7 +52,12 @@ def build_facts(snapshot: Snapshot) -> Facts:
     facts.northbound = build_northbound(snapshot)
 
     instances, facts.stale_ports = find_instances(facts.root, facts.namespace_names)
-    routers = [build_router(v) for n, v in facts.namespaces.items() if n.startswith("qrouter-")]
+    fips = tuple(v for n, v in facts.namespaces.items() if n.startswith("fip-"))
+    routers = [
+        build_router(v, facts.namespaces.get("snat-" + n.removeprefix("qrouter-")), fips)
+        for n, v in facts.namespaces.items()
+        if n.startswith("qrouter-")
+    ]
     facts.routers = routers
     instances = [_with_flows(instance, facts) for instance in instances]
     instances = [_with_floating(instance, routers) for instance in instances]

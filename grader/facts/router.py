@@ -6,20 +6,33 @@ import ipaddress
 
 from grader.facts.namespace import NamespaceView
 from grader.facts.types import NatRule, Router
+from grader.parsers.ip_addr import Address
 from grader.parsers.iptables_save import Ruleset
 
 HOOKS = ("PREROUTING", "OUTPUT", "POSTROUTING")
 
 
-def build_router(view: NamespaceView) -> Router:
+def build_router(
+    view: NamespaceView,
+    snat_view: NamespaceView | None = None,
+    fips: tuple[NamespaceView, ...] = (),
+) -> Router:
+    """The router of qrouter VIEW. A distributed router (DVR: an rfp- device in it, or its
+    snat-<router id> namespace SNAT_VIEW) keeps qg-, the router's address and default route in SNAT,
+    and its floating IPs as routes `F via <rfp- address> dev fpr-...` in the fip- namespaces
+    FIPS (neutron/agent/l3/dvr_local_router.py floating_ip_added_dist)."""
     assert view.name is not None
-    qg = [a for a in view.addresses if a.ifname.startswith("qg-") and a.family == "inet"]
+    dvr = snat_view is not None or bool(view.links_named("rfp-"))
+    outside = snat_view if dvr and snat_view is not None else view
+    qg = [a for a in outside.addresses if a.ifname.startswith("qg-") and a.family == "inet"]
     own = [a for a in qg if a.prefixlen < 32]
     gateway = own[0] if own else (qg[0] if qg else None)
     floating = tuple(a for a in qg if a.prefixlen == 32 and a is not gateway)
+    if dvr:
+        floating += _fip_routes(view, fips)
     default = next(
-        (r for r in view.routes if r.is_default and (r.dev or "").startswith("qg-")),
-        next((r for r in view.routes if r.is_default), None),
+        (r for r in outside.routes if r.is_default and (r.dev or "").startswith("qg-")),
+        next((r for r in outside.routes if r.is_default), None),
     )
     dnat, snat = nat_rules(view.rules)
     into = reach(view.rules, "PREROUTING") | reach(view.rules, "OUTPUT")
@@ -36,7 +49,26 @@ def build_router(view: NamespaceView) -> Router:
         dnat=tuple(n for n in dnat if n.rule.chain in into),
         snat=tuple(n for n in snat if n.rule.chain in out),
         nat_anywhere=dnat + snat,
+        dvr=dvr,
+        gateway_view=snat_view if dvr else None,
     )
+
+
+def _fip_routes(view: NamespaceView, fips: tuple[NamespaceView, ...]) -> tuple[Address, ...]:
+    """DVR floating IPs: host routes in a fip- namespace via this router's rfp- address, shown
+    as addresses of the fpr- device they leave by (the line is the route's)."""
+    rfp = [a for a in view.addresses if a.ifname.startswith("rfp-") and a.family == "inet"]
+    found: list[Address] = []
+    for fip in fips:
+        for route in fip.routes:
+            host = _host(route.dest)
+            if host is None or not (route.dev or "").startswith("fpr-"):
+                continue
+            if rfp and not any(a.address == route.via for a in rfp):
+                continue  # another router's
+            line = f"{route.line}   (in {fip.name})"
+            found.append(Address(route.dev or "", "inet", host, 32, line))
+    return tuple(found)
 
 
 def reach(rules: Ruleset, hook: str) -> set[str]:

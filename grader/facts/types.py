@@ -49,10 +49,15 @@ class Router:
     dnat: tuple[NatRule, ...]  # DNAT floating -> fixed in chains reached from PREROUTING/OUTPUT
     snat: tuple[NatRule, ...]  # SNAT fixed -> floating in chains reached from POSTROUTING
     nat_anywhere: tuple[NatRule, ...] = ()  # every one-to-one DNAT/SNAT, reached or not (evidence)
+    # DVR (router_distributed): rfp- in qrouter; qg- and the default route in snat-<router id>
+    # (gateway_view, None on a compute node without it); each floating IP a route
+    # `F via <rfp- address> dev fpr-...` in a fip-<external network> namespace (in `floating`).
+    dvr: bool = False
+    gateway_view: NamespaceView | None = None
 
     @property
     def qg_devices(self) -> list[str]:
-        return [link.name for link in self.view.links_named("qg-")]
+        return [link.name for link in (self.gateway_view or self.view).links_named("qg-")]
 
     @property
     def qr_devices(self) -> list[str]:
