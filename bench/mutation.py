@@ -52,6 +52,7 @@ CHECK_TESTS = [
     "tests/unit/test_backend_variants.py",
 ]
 PARSER_TESTS = [
+    "tests/unit/test_parser_forms.py",
     "tests/unit/test_parsers_ip.py",
     "tests/unit/test_parsers_iptables.py",
     "tests/unit/test_parsers_misc.py",

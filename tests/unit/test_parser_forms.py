@@ -1,0 +1,81 @@
+# ruff: noqa: E501  (tables of forms read best one per line)
+"""Every form listed in the parsers' tables, one at a time: route types before the
+destination (`ip route show table all`), protocol numbers (`-p 6`, as iptables-save prints a
+protocol it has no name for), long option names, options that take no value (a `!` after
+them negates the next option, not them), and the shapes of `ip -o addr` / `ip -o link` lines
+the lab's hosts do not print."""
+
+from __future__ import annotations
+
+import pytest
+
+from grader.parsers.ip_addr import parse_ip_addr
+from grader.parsers.ip_link import parse_ip_link
+from grader.parsers.ip_route import parse_ip_route
+from grader.parsers.iptables_save import parse_rule
+
+ROUTE_TYPES = ["unicast", "local", "broadcast", "multicast", "throw", "unreachable", "prohibit"]
+ROUTE_TYPES += ["blackhole", "nat", "anycast"]
+
+
+@pytest.mark.parametrize("kind", ROUTE_TYPES)
+def test_a_route_type_word_comes_before_the_destination(kind):
+    (route,) = parse_ip_route(f"{kind} 10.9.0.0/24 dev qg-0a1b2c3d-4e proto static\n")
+    assert (route.dest, route.dev, route.proto) == ("10.9.0.0/24", "qg-0a1b2c3d-4e", "static")
+    (bare,) = parse_ip_route(f"{kind} 10.9.0.0/24\n")
+    assert bare.dest == "10.9.0.0/24"
+
+
+@pytest.mark.parametrize(
+    ("number", "name"), [("1", "icmp"), ("6", "tcp"), ("17", "udp"), ("58", "ipv6-icmp"), ("132", "sctp")]
+)  # fmt: skip
+def test_a_protocol_number_is_its_name(number, name):
+    assert parse_rule(f"-A X -p {number} -j RETURN").protocol == name
+
+
+@pytest.mark.parametrize(
+    ("long", "short", "value"),
+    [("--source", "-s", "10.0.0.0/8"), ("--destination", "-d", "10.0.0.5/32"), ("--protocol", "-p", "tcp"),
+     ("--in-interface", "-i", "qr-+"), ("--out-interface", "-o", "qg-0a1b2c3d-4e"), ("--match", "-m", "tcp"),
+     ("--source-port", "--sport", "67"), ("--destination-port", "--dport", "22"),
+     ("--source-ports", "--sports", "67,68"), ("--destination-ports", "--dports", "22,80")],
+)  # fmt: skip
+def test_long_option_names_mean_the_short_ones(long, short, value):
+    assert parse_rule(f"-A X {long} {value} -j RETURN").value(short) == value
+    assert parse_rule("-A X -p tcp --jump RETURN").target == "RETURN"
+    assert parse_rule("-A X -p tcp --goto Y").value("-g") == "Y"
+
+
+FLAGS = ["--physdev-is-bridged", "--physdev-is-in", "--physdev-is-out", "--random"]
+FLAGS += ["--random-fully", "--persistent", "--rcheck", "--update", "--set", "--syn"]
+FLAGS += ["--fragment", "-f", "--log-uid"]
+
+
+@pytest.mark.parametrize("flag", FLAGS)
+def test_an_option_without_value_leaves_a_following_bang_to_the_next_option(flag):
+    rule = parse_rule(f"-A X -p tcp {flag} ! -s 10.0.0.0/8 -j RETURN")
+    assert [o.name for o in rule.negations] == ["-s"]
+    assert rule.get(flag) is not None and rule.get(flag).values == ()
+
+
+def test_match_set_takes_a_name_and_a_direction():
+    rule = parse_rule("-A X -m set --match-set NIPv4e3d2c1b0 src -p tcp -j RETURN")
+    assert rule.get("--match-set").values == ("NIPv4e3d2c1b0", "src") and rule.protocol == "tcp"
+
+
+def test_ip_addr_lines_without_prefix_or_with_junk_between():
+    text = (
+        "2: eth0    inet 999.1.1.1/24 scope global eth0\\       valid_lft forever\n"
+        "2: eth0    inet 10.0.0.5 scope global eth0\\       valid_lft forever\n"
+        "2: eth0    inet6 2001:db8::5 scope global \\       valid_lft forever\n"
+    )
+    found = [(a.family, a.address, a.prefixlen) for a in parse_ip_addr(text)]
+    assert found == [("inet", "10.0.0.5", 32), ("inet6", "2001:db8::5", 128)]
+
+
+def test_ip_link_mac_at_the_end_and_the_evidence_line():
+    (link,) = parse_ip_link(
+        "9: tap5d6c7b8a-1f: <BROADCAST,UP> mtu 1450 qdisc noop state DOWN\\    link/ether fa:16:3e:5a:6b:7c\n"
+    )  # fmt: skip
+    assert link.mac == "fa:16:3e:5a:6b:7c" and link.kind == "ether"
+    assert link.line == "9: tap5d6c7b8a-1f: <BROADCAST,UP> mtu 1450 qdisc noop state DOWN"
