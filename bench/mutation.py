@@ -454,7 +454,12 @@ def main() -> int:
             for m in mutants:
                 print(f"{rel}:{m.line}: {m.what}")
             continue
-        if args.recheck and known.get("digest") == digest:
+        same = {(m.index, m.line, m.what) for m in mutants}
+        if (
+            args.recheck
+            and known
+            and all((r["index"], r["line"], r["what"]) in same for r in known["mutants"])
+        ):
             for record in known["mutants"]:
                 if record["status"] in ("survived", "uncovered"):
                     m = Mutant(**record)
@@ -462,6 +467,7 @@ def main() -> int:
                     m.status = run_mutant(path, source, m.index, chosen) if chosen else "uncovered"
                     record["status"] = m.status
                     print(f"{rel}:{m.line}: {m.what}: {m.status} (recheck)", flush=True)
+            known["digest"] = digest
             store.write_text(json.dumps(recorded, indent=1))
         elif known.get("digest") != digest:
             known = {"digest": digest, "mutants": []}
