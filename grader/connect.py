@@ -51,7 +51,8 @@ class ConnectOptions:
     unresolved_hint: Callable[[str, bool], str] | None = None
 
 
-# testinfra's backends; a target "SCHEME:..." without "//" names one of them by mistake
+# the transports (testinfra calls them backends); a target "SCHEME:..." without "//" names
+# one of them by mistake
 SCHEMES = ("local", "ssh", "safe-ssh", "paramiko", "ansible", "docker", "podman", "kubectl")
 _SCHEME_TYPO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):/*(.*)$")
 
@@ -108,7 +109,7 @@ def wrap_command(command: str, options: ConnectOptions) -> str:
     return "; ".join(lines)
 
 
-def _backend_kwargs(spec: str, options: ConnectOptions) -> dict[str, Any]:
+def _transport_kwargs(spec: str, options: ConnectOptions) -> dict[str, Any]:
     scheme = spec.split("://", 1)[0]
     kwargs: dict[str, Any] = {}
     if scheme in ("ssh", "safe-ssh", "paramiko"):
@@ -191,7 +192,7 @@ def open_host(spec: str, options: ConnectOptions) -> Iterator[testinfra.host.Hos
     missing = missing_program(spec)
     if missing:
         raise HostError(missing)
-    kwargs = _backend_kwargs(spec, options)
+    kwargs = _transport_kwargs(spec, options)
     try:
         host = testinfra.get_host(spec, **kwargs)
     except (RuntimeError, ValueError) as error:
@@ -283,16 +284,17 @@ def _pause(seconds: float) -> bool:
     return not (watch is not None and watch.killed)
 
 
-def _count_runs(backend: Any) -> list[int]:
-    """Count the commands BACKEND runs from now on (in a one-item list)."""
+def _count_runs(transport: Any) -> list[int]:
+    """Count the commands TRANSPORT (testinfra's backend object) runs from now on (a one-item
+    list)."""
     counter = [0]
-    run = backend.run
+    run = transport.run
 
     def counting_run(*args: Any, **kwargs: Any) -> Any:
         counter[0] += 1
         return run(*args, **kwargs)
 
-    backend.run = counting_run
+    transport.run = counting_run
     return counter
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from grader.backends import LAB_NAMES
 from grader.errors import LabError
 
 
@@ -48,6 +49,11 @@ class Backend:
     ovn: bool  # ML2/OVN: northbound database, ovnmeta-<network> metadata namespace
     oldest_release: str = "icehouse"  # the oldest of RELEASES that had it
     history: str = ""  # when it appeared, for the error on an older release
+
+    @property
+    def grader_id(self) -> str:
+        """Its id in the grader's backend table (grader/backends.py): what reports show."""
+        return LAB_NAMES[self.name]
 
 
 ICEHOUSE = Release(

@@ -1,18 +1,11 @@
-"""Which Neutron backend the host runs, and what to tell a student when it is not this lab's."""
+"""Which Neutron backend the host runs, in the order of the table grader/backends.py (which
+also holds what a student on each is told)."""
 
 from __future__ import annotations
 
-from grader.backends import HYBRID, LINUXBRIDGE, NATIVE, OVN, UNKNOWN
+from grader.backends import BACKENDS, HYBRID, LINUXBRIDGE, NATIVE, OVN, UNKNOWN
 from grader.facts.types import Facts
 from grader.parsers.ovs import parse_external_ids
-
-SETUP = (
-    "To do this lab, set DevStack up with the Open vSwitch agent and the iptables_hybrid "
-    "firewall: in local.conf put Q_AGENT=openvswitch and Q_ML2_PLUGIN_MECHANISM_DRIVERS="
-    "openvswitch, enable q-svc q-agt q-dhcp q-l3 q-meta (disable the ovn-* services), and add "
-    "[[post-config|/$Q_PLUGIN_CONF_FILE]] [securitygroup] firewall_driver = iptables_hybrid; "
-    "then run ./unstack.sh and ./stack.sh again."
-)
 
 
 def recognise(facts: Facts) -> tuple[str, str | None]:
@@ -27,33 +20,18 @@ def recognise(facts: Facts) -> tuple[str, str | None]:
     ):
         return HYBRID, None
     if _ovn(facts, names, programs):
-        return OVN, (
-            "This host runs ML2/OVN: routers, DHCP and security groups live in OVN "
-            "(no qrouter-/qdhcp- namespaces, no iptables security-group chains), so the lab "
-            "is graded where OVN keeps it (the ovn.* checks). " + SETUP
-        )
+        return OVN, BACKENDS[OVN].problem
     if _native(facts):
-        return NATIVE, (
-            "This host runs the Open vSwitch agent with the native (openvswitch) firewall: "
-            "security groups are OpenFlow rules on br-int and the instance's tap sits directly "
-            "on br-int (no qbr/qvb/qvo, no iptables chains), so security groups are graded "
-            "on the flows (the ovsfw.* checks). " + SETUP
-        )
+        return NATIVE, BACKENDS[NATIVE].problem
     if any(c.startswith("neutron-linuxbri-") for c in chains) or any(
         name.startswith("brq") for name in links
     ):
-        return LINUXBRIDGE, (
-            "This host runs the Linux bridge agent (brq bridges, no Open vSwitch ports). " + SETUP
-        )
+        return LINUXBRIDGE, BACKENDS[LINUXBRIDGE].problem
     if any(n.startswith(("qrouter-", "qdhcp-")) for n in names) or (
         "neutron-openvswitch-agent" in programs
     ):
         return HYBRID, None
-    return UNKNOWN, (
-        "No Neutron networking found on this host: no qrouter-/qdhcp- namespaces, no "
-        "neutron iptables chains, no Open vSwitch agent. Is DevStack running, and is "
-        "labgrade run as root? " + SETUP
-    )
+    return UNKNOWN, BACKENDS[UNKNOWN].problem
 
 
 def _ovn(facts: Facts, names: list[str], programs: set[str]) -> bool:

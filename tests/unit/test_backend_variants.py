@@ -209,3 +209,20 @@ def test_another_backends_checks_say_so_briefly_when_named(host: str, only: str,
         assert reason in result.evidence, result.evidence
         assert len(result.evidence) < 250  # the report's header explains the backend, once
         assert not facts.backend_problem or facts.backend_problem not in result.evidence
+
+
+def test_the_lab_builds_the_backends_of_the_grader_table_by_their_lab_names() -> None:
+    """One vocabulary: each backend the lab builds is a line of grader/backends.py's table."""
+    lab = {name: backend.grader_id for name, backend in releases.BACKENDS.items()}
+    table = {b.lab_name: b.id for b in backends.BACKENDS.values() if b.lab_name}
+    assert (
+        lab
+        == table
+        == {
+            "hybrid": backends.HYBRID,
+            "ovs-firewall": backends.NATIVE,
+            "ovn": backends.OVN,
+        }
+    )
+    assert backends.BACKENDS[backends.HYBRID].problem is None
+    assert all(b.problem for b in backends.BACKENDS.values() if b.id != backends.DEFAULT)
