@@ -30,6 +30,7 @@ from grader.model import Exercises
 from grader.report.json import render_json
 from grader.report.progress import Progress
 from grader.result import HostResult, host_error
+from grader.stamp import stamped
 
 MAX_JOBS = 16
 TICK = 0.2  # seconds between checks of the deadlines and redraws of the progress line
@@ -97,6 +98,7 @@ class _Worker:
             reason = f"{name}: timed out after {options.timeout:g} s (--timeout)"
             result = host_error(result.target, reason, result.max_score, duration=options.timeout)
             snapshot = None
+        result = stamped(result, settings.exercises, settings.only)
         snapshot_json = None
         if snapshot is not None:
             snapshot_json = snapshot.to_json()
@@ -110,6 +112,7 @@ class _Worker:
         max_score = sum(e.max_points for e in settings.exercises.select(settings.only).exercises)
         reason = f"{host_name(student.target)}: could not grade or record this host: {why(error)}"
         result = host_error(redact(student.target), reason, max_score)
+        result = stamped(result, settings.exercises, settings.only)
         with contextlib.suppress(Exception):
             self.classdir.write_student(student.id, render_json(result))
         return result

@@ -14,7 +14,6 @@ A student counts as done once students/<id>.json exists (it is written after the
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,18 +41,6 @@ class Manifest:
     exercises: str | None  # the exercises file given with --exercises (None: the shipped one)
     only: tuple[str, ...] | None
     rubric: str | None = None  # rubric_digest() of what graded DIR last (None: not recorded)
-
-
-def rubric_digest(exercises: str | None, only: Sequence[str] | None) -> str:
-    """Which rubric grades a class: "sha256:..." of the exercises file's bytes (the shipped
-    one when EXERCISES is None) and the --only selection (none: the default exercises)."""
-    path = Path(exercises) if exercises else default_exercises_path()
-    try:
-        content = path.read_bytes()
-    except OSError as error:
-        raise LabgradeError(f"cannot read {path}: {error.strerror or error}") from None
-    selection = ",".join(only) if only else "(default)"
-    return "sha256:" + hashlib.sha256(content + b"\0--only " + selection.encode()).hexdigest()
 
 
 def describe_rubric(exercises: str | None, only: Sequence[str] | None) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from grader.backends import DEFAULT as DEFAULT_BACKEND
 from grader.facts.types import Facts
@@ -103,9 +104,9 @@ def evaluate(
 
 def _discovered(
     facts: Facts, exercises: Exercises, backend: str, only: Sequence[str] | None
-) -> dict[str, str]:
+) -> dict[str, Any]:
     """What the facts discovered, plus the lab's checks left out for this backend."""
-    found = {str(k): str(v) for k, v in facts.discovered.items()}
+    found = dict(facts.discovered)
     graded_as = exercises.grading_backend(backend)
     if not only and graded_as != DEFAULT_BACKEND:
         left_out = [
@@ -115,7 +116,7 @@ def _discovered(
             for c in e.checks
             if c.applies_to(DEFAULT_BACKEND) and not c.applies_to(graded_as)
         ]
-        found["not graded on this backend"] = ", ".join(left_out) or "(none)"
+        found["not_graded_on_backend"] = left_out
     return found
 
 

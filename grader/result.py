@@ -91,7 +91,7 @@ class HostResult:
     backend: str = ""
     backend_problem: str | None = None
     verdict: str | None = None  # one line on where the host stands (e.g. looks cleaned up)
-    discovered: dict[str, str] = field(default_factory=dict)
+    discovered: dict[str, Any] = field(default_factory=dict)  # docs/json-schema.md
     score: int | float = 0
     max_score: int | float = 0
     remote_commands: int = 0
@@ -99,6 +99,8 @@ class HostResult:
     duration: float = 0.0  # seconds, connect + gather + grade
     snapshot: SnapshotSource | None = None  # graded from this saved snapshot, not live
     attempts: int = 0  # connections tried to gather the host (0: graded from a snapshot)
+    rubric: str | None = None  # digest of the rubric that graded it (grader/stamp.py)
+    graded_at: str | None = None  # when (UTC, ISO 8601)
 
     def checks(self) -> list[CheckResult]:
         return [check for exercise in self.exercises for check in exercise.checks]
@@ -138,6 +140,8 @@ class HostResult:
         return {
             "format": JSON_FORMAT,
             "labgrade_version": __version__,
+            "rubric": self.rubric,
+            "graded_at": self.graded_at,
             "target": self.target,
             "snapshot": self.snapshot.to_dict() if self.snapshot else None,
             "status": self.status,

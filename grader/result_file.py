@@ -25,6 +25,15 @@ def _text(value: Any, where: str, optional: bool = False) -> Any:
     raise ValueError(f"{where}: not a string")
 
 
+def _discovered_value(value: Any, where: str) -> Any:
+    """A `discovered` value: null, a string, a boolean or a list of strings."""
+    if value is None or isinstance(value, str | bool):
+        return value
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return list(value)
+    raise ValueError(f"discovered.{where}: not a string, boolean, null or list of strings")
+
+
 def _check(doc: Any) -> CheckResult:
     if not isinstance(doc, dict) or doc.get("status") not in STATUSES:
         raise ValueError("checks[]: not a check result")
@@ -62,11 +71,13 @@ def result_from_dict(doc: Any) -> HostResult:
         error=_text(doc.get("error"), "error", optional=True),
         backend=_text(doc.get("backend", ""), "backend"),
         backend_problem=_text(doc.get("backend_problem"), "backend_problem", optional=True),
-        discovered={str(k): str(v) for k, v in discovered.items()},
+        discovered={str(k): _discovered_value(v, str(k)) for k, v in discovered.items()},
         score=_number(doc.get("score"), "score"),
         max_score=_number(doc.get("max_score"), "max_score"),
         remote_commands=int(_number(doc.get("remote_commands", 0), "remote_commands")),
         exercises=tuple(_exercise(item) for item in exercises),
         duration=float(_number(doc.get("duration", 0.0), "duration")),
         attempts=int(_number(doc.get("attempts", 0), "attempts")),
+        rubric=_text(doc.get("rubric"), "rubric", optional=True),
+        graded_at=_text(doc.get("graded_at"), "graded_at", optional=True),
     )

@@ -1,4 +1,5 @@
-"""The `labgrade` subcommands, one module each: check, collect, batch, regrade, validate, list.
+"""The `labgrade` subcommands, one module each: check, collect, batch, regrade, validate, list,
+answers, schema.
 
 Each module has `register(subparsers)`, which adds its parser and sets `handler` to a
 function of the parsed arguments returning the exit code (grader/errors.py).
@@ -16,11 +17,12 @@ from grader.commands import (
     list_exercises,
     progress,
     regrade,
+    schema,
     validate,
 )
 
 
 def register_all(subparsers: argparse._SubParsersAction) -> None:
-    for module in (check, collect, batch, regrade, validate, list_exercises, answers):
+    for module in (check, collect, batch, regrade, validate, list_exercises, answers, schema):
         module.register(subparsers)
     progress.register_history(subparsers)

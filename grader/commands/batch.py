@@ -11,7 +11,7 @@ from types import FrameType
 from typing import Any
 
 from grader.batch import MAX_JOBS, BatchRun, Settings, default_jobs, grade_class
-from grader.classdir import ClassDir, Manifest, rubric_digest
+from grader.classdir import ClassDir, Manifest
 from grader.commands.class_output import finish_class
 from grader.commands.options import (
     add_command,
@@ -28,6 +28,7 @@ from grader.inventory import Student, load_inventory
 from grader.inventory_ansible import load_ansible_inventory
 from grader.model import load_exercises
 from grader.report.progress import make_progress
+from grader.stamp import rubric_digest
 
 DESCRIPTION = """\
 Grade a class: every student's host, in parallel, one connection and one gather each.

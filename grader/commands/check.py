@@ -31,6 +31,7 @@ from grader.report.reporters import REPORTERS
 from grader.report.safetext import number
 from grader.result import HostResult, SnapshotSource
 from grader.snapshot import MAX_SNAPSHOT_BYTES, Snapshot
+from grader.stamp import stamped
 from grader.yamlfile import read_bounded
 
 DESCRIPTION = """\
@@ -196,6 +197,7 @@ def run(args: argparse.Namespace) -> int:
         result = grade_snapshot_file(args.snapshot, exercises, args.only)
     else:
         result = grade_host(args, exercises)
+    result = stamped(result, exercises, args.only)
     progress = recorded_progress(args, result)
     write_host_reports(reports, result, args.color, args.verbose, progress)
     return exit_code(result, args.min_score)

@@ -7,7 +7,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from grader.classdir import ClassDir, Entry, Manifest, describe_rubric, rubric_digest
+from grader.classdir import ClassDir, Entry, Manifest, describe_rubric
 from grader.commands.class_output import finish_class
 from grader.commands.options import add_command, add_exercises_option, add_only_option, split_only
 from grader.commands.reports import add_report_option, class_reports
@@ -17,6 +17,7 @@ from grader.inventory import Student
 from grader.model import Exercises, load_exercises
 from grader.report.json import render_json
 from grader.result import HostResult, host_error
+from grader.stamp import rubric_digest, stamped
 
 DESCRIPTION = """\
 Grade the class in DIR (written by `labgrade batch`) again from the snapshots stored there,
@@ -71,7 +72,7 @@ def write_result(classdir: ClassDir, student: Student, result: HostResult) -> Ho
         text = render_json(result)
     except Exception as error:
         reason = f"could not record the result: {why(error)}"
-        result = host_error(student.target, reason, result.max_score)
+        result = replace(host_error(student.target, reason, result.max_score), rubric=result.rubric)
         text = render_json(result)
     classdir.write_result(student.id, text)
     return result
@@ -93,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     for student in manifest.students:
         result = regrade_student(classdir, student, exercises, only)
         if result is not None:
-            result = write_result(classdir, student, result)
+            result = write_result(classdir, student, stamped(result, exercises, only))
         entries.append((student, result))
     classdir.write_manifest(
         Manifest(manifest.students, exercises_file, tuple(only) if only else None, rubric)

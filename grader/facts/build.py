@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import replace
+from typing import Any
 
 from grader.backends import NATIVE, OVN
 from grader.facts.backend import recognise
@@ -241,37 +242,38 @@ def _pick_dhcp(facts: Facts, instance: Instance | None) -> Dhcp | None:
     return next((d for d in candidates if d.taps), candidates[0])
 
 
-def _discovered(facts: Facts) -> dict[str, str]:
-    found: dict[str, str] = {"backend": facts.backend}
+def _discovered(facts: Facts) -> dict[str, Any]:
+    """What was found, as machine keys (docs/json-schema.md): a name or address, null when it
+    was not found; lists for what may be several; prose goes to `notes`."""
     instance = facts.instance
-    if instance:
-        found["instance port"] = instance.port
-        found["tap"] = instance.tap or "-"
-        if instance.bridge:
-            found["bridge"] = instance.bridge
-        if facts.backend not in (NATIVE, OVN) or instance.chain_in_wired:
-            found["inbound chain"] = instance.chain_in + (
-                "" if instance.chain_in_wired else " (not wired)"
-            )
-        found["fixed IP"] = ", ".join(instance.fixed_ips) or "unknown"
-        found["floating IP"] = instance.floating_ip or "none"
-    if facts.router:
-        found["router"] = facts.router.ns
-    if facts.dhcp:
-        found["network"] = facts.dhcp.ns
     rules = _rules_view(facts)
-    if rules is not None:
-        where = " (the router's NAT)" if rules is not facts.root else ""
-        found["rules source"] = (rules.rules_tool or f"none ({rules.rules_error})") + where
-        if rules.rules_note:
-            found["rules note"] = rules.rules_note
-    if facts.other_instances:
-        found["other instances"] = ", ".join(i.tap or i.port for i in facts.other_instances)
-    if len(facts.routers) > 1:
-        found["other routers"] = ", ".join(r.ns for r in facts.routers if r is not facts.router)
-    if facts.problems:
-        found["gather problems"] = "; ".join(facts.problems)
-    return found
+    shows_chain = instance is not None and (
+        facts.backend not in (NATIVE, OVN) or instance.chain_in_wired
+    )
+    notes: list[str] = []
+    if rules is not None and not rules.rules_tool:
+        notes.append(f"no iptables rules could be read: {rules.rules_error}")
+    if rules is not None and rules.rules_note:
+        notes.append(rules.rules_note)
+    notes += [f"gather problem: {problem}" for problem in facts.problems]
+    return {
+        "backend": facts.backend or None,
+        "instance_port": instance.port if instance else None,
+        "tap": (instance.tap or None) if instance else None,
+        "bridge": (instance.bridge or None) if instance else None,
+        "inbound_chain": instance.chain_in if shows_chain and instance else None,
+        "inbound_chain_wired": instance.chain_in_wired if shows_chain and instance else None,
+        "fixed_ip": instance.fixed_ips[0] if instance and instance.fixed_ips else None,
+        "fixed_ips": list(instance.fixed_ips) if instance else [],
+        "floating_ip": (instance.floating_ip or None) if instance else None,
+        "router": facts.router.ns if facts.router else None,
+        "network": facts.dhcp.ns if facts.dhcp else None,
+        "rules_source": (rules.rules_tool or None) if rules is not None else None,
+        "rules_namespace": None if rules is None or rules is facts.root else "router",
+        "other_instances": [i.tap or i.port for i in facts.other_instances],
+        "other_routers": [r.ns for r in facts.routers if r is not facts.router],
+        "notes": notes,
+    }
 
 
 def _rules_view(facts: Facts) -> NamespaceView | None:

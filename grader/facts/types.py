@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from grader.backends import UNKNOWN
 from grader.facts.namespace import NamespaceView
@@ -98,7 +99,7 @@ class Facts:
     routers: list[Router] = field(default_factory=list)  # every qrouter namespace's router
     dhcp: Dhcp | None = None
     dnsmasq: list[Dnsmasq] = field(default_factory=list)
-    discovered: dict[str, str] = field(default_factory=dict)
+    discovered: dict[str, Any] = field(default_factory=dict)  # docs/json-schema.md
     northbound: Northbound | None = None  # ML2/OVN's database (None: not reachable here)
     flows: list[Flow] = field(default_factory=list)  # `ovs-ofctl dump-flows br-int`
     ofports: dict[str, int] = field(default_factory=dict)  # br-int port name -> ofport

@@ -87,9 +87,10 @@ def _suite_properties(result: HostResult) -> dict[str, str]:
     if result.has_grade:
         values["score"] = number(result.score)
     values["max_score"] = number(result.max_score)
-    for name in ("rubric", "graded_at"):
-        if value := getattr(result, name, None):
-            values[name] = str(value)
+    if result.rubric:
+        values["rubric"] = result.rubric
+    if result.graded_at:
+        values["graded_at"] = result.graded_at
     return values
 
 
@@ -121,8 +122,8 @@ def _suite(name: str, result: HostResult | None) -> ET.Element:
     suite.set("errors", str(counts["error"]))
     suite.set("skipped", str(counts["skipped"]))
     suite.set("time", _seconds(result.duration if result else 0.0))
-    if result is not None and (graded_at := getattr(result, "graded_at", None)):
-        suite.set("timestamp", str(graded_at))
+    if result is not None and result.graded_at:
+        suite.set("timestamp", result.graded_at)
     return suite
 
 

@@ -11,9 +11,10 @@ tokens that cannot break (chain names, paths), so they copy-paste.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import textwrap
-from typing import TextIO
+from typing import Any, TextIO
 
 from grader.report.safetext import escape_unsafe, number
 from grader.result import CheckResult, ExerciseResult, History, HostResult
@@ -199,14 +200,31 @@ def _header(result: HostResult, layout: _Layout) -> list[str]:
     return lines
 
 
+def discovered_lines(discovered: dict[str, Any]) -> list[str]:
+    """`discovered` (machine keys, docs/json-schema.md) for a person: "fixed IP: 10.0.0.12",
+    what was not found left out, each note a line of its own."""
+    lines = []
+    for key, value in discovered.items():
+        if key in ("backend", "notes", "inbound_chain_wired") or value in (None, [], ""):
+            continue  # the backend is in the header; notes come last
+        if key == "fixed_ips" and len(value) < 2:
+            continue  # the same as fixed_ip
+        label = re.sub(r"\bip(s?)\b", r"IP\1", str(key).replace("_", " "))
+        if isinstance(value, list):
+            value = ", ".join(str(item) for item in value)
+        elif key == "inbound_chain" and discovered.get("inbound_chain_wired") is False:
+            value = f"{value} (not wired)"
+        lines.append(f"{label}: {value}")
+    lines += [f"note: {note}" for note in discovered.get("notes") or ()]
+    return [escape_unsafe(line) for line in lines]
+
+
 def _discovered(result: HostResult, layout: _Layout) -> list[str]:
     if not result.discovered:
         return []
     lines = ["", "discovered:"]
-    for key, value in result.discovered.items():
-        if key != "backend":  # already in the header
-            text = f"{escape_unsafe(str(key))}: {escape_unsafe(str(value))}"
-            lines += wrap(text, layout.width, "  ", "    ")
+    for text in discovered_lines(result.discovered):
+        lines += wrap(text, layout.width, "  ", "    ")
     return lines
 
 

@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator, FormatChecker
 from junitparser import JUnitXml
 
+from grader.commands.schema import schema_text
 from grader.snapshot import Snapshot
 from labsim import api
 
@@ -134,10 +136,18 @@ def rows(out: Path) -> dict[str, dict[str, str]]:
         return {row["id"]: row for row in csv.DictReader(handle)}
 
 
+def validated(doc: Any, name: str) -> Any:
+    """DOC, after checking it against labgrade's shipped schema NAME (`labgrade schema`)."""
+    schema = json.loads(schema_text(name))
+    Draft202012Validator(schema, format_checker=FormatChecker()).validate(doc)
+    return doc
+
+
 def without_timing(doc: Any) -> Any:
-    """DOC (a JSON report) without the keys that differ between two gradings: durations."""
+    """DOC (a JSON report) without the keys that differ between two gradings: durations and
+    the time of grading."""
     if isinstance(doc, dict):
-        return {k: without_timing(v) for k, v in doc.items() if k != "duration"}
+        return {k: without_timing(v) for k, v in doc.items() if k not in ("duration", "graded_at")}
     if isinstance(doc, list):
         return [without_timing(v) for v in doc]
     return doc
@@ -147,7 +157,10 @@ def reports(out: Path) -> dict[str, dict[str, Any]]:
     found = {}
     for path in (out / "students").glob("*.json"):
         if not path.name.endswith(".snapshot.json"):
-            found[path.stem] = without_timing(json.loads(path.read_text()))
+            found[path.stem] = without_timing(validated(json.loads(path.read_text()), "result"))
+        else:
+            validated(json.loads(path.read_text()), "snapshot")
+    validated(json.loads((out / "batch.json").read_text()), "batch")
     return found
 
 

@@ -140,7 +140,7 @@ def test_every_release_and_iptables_backend(
 ) -> None:
     complete = graded[host_name(release, "hybrid", iptables, "complete")]
     assert (complete["score"], complete["max_score"]) == (100, 100), statuses(complete)
-    source = complete["discovered"]["rules source"]
+    source = complete["discovered"]["rules_source"]
     assert ("legacy" in source) == (iptables == "legacy"), source
     failing = graded[host_name(release, "hybrid", iptables, "no-ssh-rule")]
     assert_expected(failing, "hybrid", "no-ssh-rule")
@@ -156,7 +156,7 @@ def test_backend_variants(graded: dict[str, dict[str, Any]], backend: str, scena
         assert_expected(result, backend, scenario)
     problem = result["backend_problem"] or ""
     assert "Q_AGENT=openvswitch" in problem and "firewall_driver = iptables_hybrid" in problem
-    assert "devices.hybrid-plug" in result["discovered"]["not graded on this backend"]
+    assert "devices.hybrid-plug" in result["discovered"]["not_graded_on_backend"]
 
 
 @pytest.mark.parametrize("scenario", sorted(COSTS))

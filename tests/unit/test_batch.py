@@ -17,11 +17,13 @@ from typing import Any
 
 import pytest
 import testinfra
+from jsonschema import Draft202012Validator, FormatChecker
 
 import grader.batch
 from grader.batch import Settings, default_jobs, grade_class
 from grader.classdir import ClassDir
 from grader.cli import main
+from grader.commands.schema import schema_text
 from grader.connect import ConnectOptions
 from grader.deadline import ProcessWatch
 from grader.grading import grade_snapshot
@@ -79,10 +81,18 @@ def rows(out: Path) -> list[dict[str, str]]:
     return list(csv.DictReader((out / "grades.csv").open(newline="")))
 
 
+def validated(doc: Any, name: str) -> Any:
+    """DOC, after checking it against labgrade's shipped schema NAME (`labgrade schema`)."""
+    schema = json.loads(schema_text(name))
+    Draft202012Validator(schema, format_checker=FormatChecker()).validate(doc)
+    return doc
+
+
 def without_timing(doc: Any) -> Any:
-    """DOC (a JSON report) without the keys that differ between two gradings: durations."""
+    """DOC (a JSON report) without the keys that differ between two gradings: durations and
+    the time of grading."""
     if isinstance(doc, dict):
-        return {k: without_timing(v) for k, v in doc.items() if k != "duration"}
+        return {k: without_timing(v) for k, v in doc.items() if k not in ("duration", "graded_at")}
     if isinstance(doc, list):
         return [without_timing(v) for v in doc]
     return doc
@@ -92,7 +102,11 @@ def reports(out: Path) -> dict[str, dict[str, Any]]:
     found = {}
     for path in sorted((out / "students").glob("*.json")):
         if not path.name.endswith(".snapshot.json"):
-            found[path.stem] = without_timing(json.loads(path.read_text()))
+            found[path.stem] = without_timing(validated(json.loads(path.read_text()), "result"))
+        else:
+            validated(json.loads(path.read_text()), "snapshot")
+    if (out / "batch.json").is_file():
+        validated(json.loads((out / "batch.json").read_text()), "batch")
     return found
 
 

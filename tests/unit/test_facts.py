@@ -21,8 +21,9 @@ def test_complete_host_discovery():
     assert [a.address for a in facts.router.floating] == ["172.24.4.229"]
     assert facts.dhcp.taps == ("tap4f0c1d2e-3b",)
     assert facts.dnsmasq[0].netns == facts.dhcp.ns
-    assert facts.discovered["floating IP"] == "172.24.4.229"
-    assert facts.discovered["rules source"] == "iptables"
+    assert facts.discovered["floating_ip"] == "172.24.4.229"
+    assert facts.discovered["rules_source"] == "iptables"
+    assert facts.discovered["fixed_ip"] == "10.0.0.12" and facts.discovered["notes"] == []
 
 
 def test_several_instances_grade_the_one_with_the_floating_ip():
@@ -30,7 +31,7 @@ def test_several_instances_grade_the_one_with_the_floating_ip():
     assert facts.instance.tap == "tapa1b2c3d4-e5"
     assert [i.tap for i in facts.other_instances] == ["tap0c8d9e0f-a1"]
     assert facts.other_instances[0].fixed_ips == ("10.0.0.17",)
-    assert facts.discovered["other instances"] == "tap0c8d9e0f-a1"
+    assert facts.discovered["other_instances"] == ["tap0c8d9e0f-a1"]
 
 
 def test_icehouse_fixed_ip_from_anti_spoofing_chain():
@@ -41,7 +42,7 @@ def test_icehouse_fixed_ip_from_anti_spoofing_chain():
 
 def test_rules_read_from_where_they_are():
     assert facts_of("legacy-split").root.rules_tool == "iptables-legacy"
-    assert "iptables-legacy-save" in facts_of("legacy-split").discovered["rules note"]
+    assert "iptables-legacy-save" in facts_of("legacy-split").discovered["notes"][0]
     assert facts_of("2024.1-conntrack-nft").root.rules_tool == "iptables-nft"
     router = facts_of("complete").router
     assert router.view.rules_tool == "iptables-legacy"  # identical to iptables-save there
@@ -66,7 +67,7 @@ def test_empty_host_is_unknown_not_a_crash():
 def test_hostile_junk_is_tolerated_and_reported():
     facts = facts_of("hostile-junk")
     assert facts.instance.tap == "tapa1b2c3d4-e5"
-    assert "qrouter-x;touch pwned" in facts.discovered["gather problems"]
+    assert any("qrouter-x;touch pwned" in note for note in facts.discovered["notes"])
 
 
 def test_not_root_is_reported():
@@ -75,7 +76,7 @@ def test_not_root_is_reported():
         if record["key"] == "id_u":
             record["out"] = "1000\n"
     facts = build_facts(Snapshot.from_dict(doc))
-    assert "not root" in facts.discovered["gather problems"]
+    assert any("not root" in note for note in facts.discovered["notes"])
 
 
 def test_a_veth_tap_is_an_instance_but_the_ovn_metadata_veth_is_not():
@@ -135,13 +136,13 @@ def test_native_firewall_and_ovn_headers_agree_with_the_checks():
     for facts in (facts_of("native-firewall"), edited("native-firewall", no_anti_spoofing_flows)):
         assert facts.backend == NATIVE
         assert facts.instance.fixed_ips == ("10.0.0.12",)  # table 71 flows, else the lone DNAT
-        assert facts.discovered["fixed IP"] == "10.0.0.12"
-        assert facts.discovered["floating IP"] == "172.24.4.229"
-        assert facts.discovered["rules source"].endswith("(the router's NAT)")
+        assert facts.discovered["fixed_ip"] == "10.0.0.12"
+        assert facts.discovered["floating_ip"] == "172.24.4.229"
+        assert facts.discovered["rules_namespace"] == "router"
         assert statuses(facts, only="nat")["nat.pair"] == "pass"
     ovn = facts_of("ovn")
-    assert (ovn.discovered["fixed IP"], ovn.discovered["floating IP"]) == (
+    assert (ovn.discovered["fixed_ip"], ovn.discovered["floating_ip"]) == (
         "10.0.0.12",
         "172.24.4.229",
     )
-    assert "rules source" not in ovn.discovered and "rules note" not in ovn.discovered
+    assert ovn.discovered["rules_source"] is None and ovn.discovered["notes"] == []

@@ -53,7 +53,7 @@ LAYERS: list[tuple[str, set[str]]] = [
         },
     ),
     ("reporters", {"grader.report*"}),
-    ("running", {"grader.grading", "grader.batch", "grader.classdir"}),
+    ("running", {"grader.grading", "grader.batch", "grader.classdir", "grader.stamp"}),
     ("commands", {"grader.commands*", "grader.cli", "grader.__main__"}),
 ]
 # a reporter consumes results (design.md): nothing of gathering, grading or the commands
