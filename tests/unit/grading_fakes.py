@@ -20,7 +20,7 @@ class StandInFacts:
 
     backend: str = backends.HYBRID
     backend_problem: str | None = None
-    discovered: dict[str, str] = field(default_factory=lambda: {"instance port": "tap1234"})
+    discovered: dict[str, object] = field(default_factory=lambda: {"instance_port": "tap1234"})
     failing: set[str] = field(default_factory=set)  # ids passed to fake_switch that fail
 
 

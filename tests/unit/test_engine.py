@@ -34,7 +34,7 @@ def test_everything_passes(exercises) -> None:
     assert (result.score, result.max_score) == (20, 20)
     assert result.all_passed and result.status == "graded" and result.target == "local://"
     assert result.backend == backends.HYBRID
-    assert result.discovered == {"instance port": "tap1234"}
+    assert result.discovered == {"instance_port": "tap1234"}
 
 
 def test_a_failed_prerequisite_skips_what_requires_it(exercises) -> None:
