@@ -69,6 +69,8 @@ def _acl_allows(acl: Acl, group: str, protocol: str, port: int | None) -> bool:
         return False
     if f"outport == @{group}" not in terms:
         return False
+    if any(t.startswith("ip4.src") and "$" in t for t in terms):
+        return False  # a remote-group rule (acl_remote_group_id): the group's members only
     proto = "icmp4" if protocol == "icmp" else protocol
     if proto not in terms and (protocol != "icmp" or "icmp" not in terms):
         protocols = {"tcp", "udp", "icmp", "icmp4", "sctp"}

@@ -82,3 +82,14 @@ def test_a_remote_group_rule_for_ssh_admits_members_only() -> None:
 
     ssh = grade(edited("native-firewall", replace))["ovsfw.sg-ssh"]
     assert ssh.status == "fail", ssh.evidence
+
+
+def test_on_ovn_a_remote_group_rule_for_ssh_admits_members_only() -> None:
+    """The same rule on ML2/OVN (neutron/common/ovn/acl.py acl_remote_group_id @24.0.0):
+    `ip4.src == $pg_<group>_ip4 && tcp && tcp.dst == 22` admits the group's members only."""
+    from neutron_host_backends import PG, ovn
+
+    host = ovn("24.0.0")
+    host.edit("ovn_nb_acl", replace=("ip4.src == 0.0.0.0/0 && tcp", f"ip4.src == ${PG}_ip4 && tcp"))
+    assert grade(host.facts())["ovn.sg-ssh"].status == "fail"
+    assert grade(ovn("24.0.0").facts())["ovn.sg-ssh"].status == "pass"
