@@ -24,7 +24,7 @@ from grader.yamlfile import ListNode, MappingNode, line_of, load_yaml
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 FORMAT_VERSION = 1
 
-TOP_KEYS = {"version": True, "exercises": True}  # key -> required
+TOP_KEYS = {"version": True, "exercises": True, "mistakes": False}  # key -> required
 EXERCISE_KEYS = {
     "id": True,
     "title": True,
@@ -45,6 +45,7 @@ CHECK_KEYS = {
     "requires": False,
     "hint": False,
     "why": False,
+    "devstack": False,
     "backends": False,
 }
 
@@ -126,7 +127,32 @@ class _Validator:
         exercises = [self.exercise(item, items.item_line(i)) for i, item in enumerate(items)]
         self.unique_ids(exercises)
         order = self.requires_order(exercises)
-        return Exercises(self.path, tuple(exercises), order, registry=self.checks)
+        mistakes = self.mistakes(root, {c.id for e in exercises for c in e.checks})
+        return Exercises(
+            self.path, tuple(exercises), order, registry=self.checks, mistakes=mistakes
+        )
+
+    def mistakes(self, root: MappingNode, ids: set[str]) -> dict[str, tuple[str, ...]]:
+        """`mistakes:` name -> the checks one student mistake fails, on any backend."""
+        node = root.get("mistakes")
+        if node is None:
+            return {}
+        if not isinstance(node, MappingNode):
+            raise self.error(root.key_line("mistakes"), "mistakes", "must be a mapping")
+        found: dict[str, tuple[str, ...]] = {}
+        for name, checks in node.items():
+            line = node.key_line(name)
+            if not isinstance(checks, ListNode) or not checks:
+                raise self.error(line, name, "must be a non-empty list of check ids")
+            for index, check_id in enumerate(checks):
+                if check_id not in ids:
+                    raise self.error(
+                        checks.item_line(index),
+                        name,
+                        f"unknown check {check_id!r}{_hint(str(check_id), sorted(ids))}",
+                    )
+            found[name] = tuple(checks)
+        return found
 
     def exercise(self, value: Any, line: int) -> Exercise:
         node = self.mapping(value, line, "an exercise", EXERCISE_KEYS)
@@ -200,6 +226,7 @@ class _Validator:
                 )
         hint = self.typed(node, "hint", str, "")
         why = self.typed(node, "why", str, "")
+        devstack = self.typed(node, "devstack", bool, False)
         return CheckSpec(
             check_id,
             self.title(node),
@@ -212,6 +239,7 @@ class _Validator:
             node.line,
             self.backends(node, backends),
             why=" ".join(why.split()),
+            devstack=devstack,
         )
 
     def params(self, node: MappingNode, name: str) -> dict[str, Any]:

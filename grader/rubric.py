@@ -35,6 +35,7 @@ class CheckSpec:
     why: str = ""  # one sentence: what the check means in Neutron
     section: str = ""  # the lab's section it belongs to (the exercise's `section:` or title)
     step: str = "explore"  # where in the lab's order it comes (exercise `step:`)
+    devstack: bool = False  # passes on a fresh DevStack: Neutron's work, not the student's
 
     def applies_to(self, backend: str) -> bool:
         return not self.backends or backend in self.backends
@@ -77,6 +78,7 @@ class Exercises:
     exercises: tuple[Exercise, ...]
     order: tuple[str, ...] = ()  # every check id, prerequisites first
     registry: Mapping[str, CheckFunction] = field(default_factory=dict, compare=False, repr=False)
+    mistakes: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
     def checks(self) -> list[CheckSpec]:
         return [check for exercise in self.exercises for check in exercise.checks]

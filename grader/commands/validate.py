@@ -9,11 +9,14 @@ from grader.backends import KNOWN as KNOWN_BACKENDS
 from grader.errors import EXIT_OK, InputFileError
 from grader.model import Exercises, default_exercises_path, load_exercises
 from grader.report.safetext import number
+from grader.rubric_rules import FRESH_MAX, fairness_problems, fresh_scores
 
 DESCRIPTION = """\
 Check an exercises file: YAML syntax, keys and types, ids, check names and their
 parameters, points, and `requires`; and that the default exercises add up to the same
-total on every backend. Prints a one-line summary with the total on each backend; a problem
+total on every backend, that a fresh DevStack (the `devstack: true` checks) scores at most 20
+on each, and that each `mistakes:` entry costs the same on every backend (within 2 points).
+Prints a one-line summary with the total on each backend; a problem
 is reported with the file (the line and the key), and exits 2.
 """
 
@@ -53,10 +56,15 @@ def run(args: argparse.Namespace) -> int:
             "the default exercises must add up to the same total on every backend, but do "
             f"not: {by_backend}",
         )
+    problems = fairness_problems(exercises)
+    if problems:
+        raise InputFileError(path, None, None, problems[0])
+    fresh = ", ".join(f"{b}: {number(v)}" for b, v in fresh_scores(exercises).items())
     print(
         f"{path}: OK: {len(exercises.exercises)} exercises, {len(checks)} checks, "
         f"{number(totals[DEFAULT_BACKEND])} points by default "
         f"({number(sum(c.points for c in checks))} in all)"
         + (f"; by backend: {by_backend}" if len(totals) > 1 else "")
+        + f"; a fresh DevStack scores {fresh} (at most {FRESH_MAX})"
     )
     return EXIT_OK

@@ -55,9 +55,13 @@ EXPECTED: dict[tuple[str, str], dict[str, set[str]]] = {
 }
 # The same mistake costs the same on every backend (issue 9 item 9, docs/checks.md).
 COST_SCENARIOS = [("hybrid", "no-floating-ip"), ("hybrid", "no-dnat"), ("ovs-firewall", "no-dnat")]
+# A fresh DevStack (nothing done) scores at most 20 on every backend (docs/checks.md).
+COST_SCENARIOS += [(backend, "fresh") for backend in ("hybrid", "ovs-firewall", "ovn")]
+FRESH_MAX = 20
 COSTS = {
-    "no-floating-ip": (["hybrid", "ovs-firewall", "ovn"], 19),
-    "no-dnat": (["hybrid", "ovs-firewall"], 9),
+    # the points of routing.floating-ip, nat.dnat, nat.snat and nat.pair (ovn.floating-ip)
+    "no-floating-ip": (["hybrid", "ovs-firewall", "ovn"], 25),
+    "no-dnat": (["hybrid", "ovs-firewall"], 12),  # nat.dnat and nat.pair
 }
 REPORTED_BACKEND = {"hybrid": "ml2-ovs-iptables-hybrid", "ovn": "ml2-ovn"}
 REPORTED_BACKEND["ovs-firewall"] = "ml2-ovs-native-firewall"
@@ -159,12 +163,23 @@ def test_backend_variants(graded: dict[str, dict[str, Any]], backend: str, scena
     assert "devices.hybrid-plug" in result["discovered"]["not_graded_on_backend"]
 
 
+@pytest.mark.parametrize("backend", ["hybrid", "ovs-firewall", "ovn"])
+def test_a_fresh_devstack_scores_at_most_20(
+    graded: dict[str, dict[str, Any]], backend: str
+) -> None:
+    """What Neutron builds alone is worth 20 points at most: the rest is the student's."""
+    result = graded[host_name("2024.1", backend, "nft", "fresh")]
+    assert result["status"] == "graded" and result["max_score"] == 100
+    assert 0 < result["score"] <= FRESH_MAX, statuses(result)
+    assert result["verdict"] and "looks cleaned up" in result["verdict"]
+
+
 @pytest.mark.parametrize("scenario", sorted(COSTS))
 def test_the_same_mistake_costs_the_same_on_every_backend(
     graded: dict[str, dict[str, Any]], scenario: str
 ) -> None:
-    """No floating IP costs 19 points wherever it is graded; a missing DNAT costs nat.dnat and
-    nat.pair (9), never the floating IP and the SNAT that hold."""
+    """No floating IP costs 25 points wherever it is graded; a missing DNAT costs nat.dnat and
+    nat.pair (12), never the floating IP and the SNAT that hold."""
     backends, cost = COSTS[scenario]
     for backend in backends:
         result = graded[host_name("2024.1", backend, "nft", scenario)]

@@ -249,8 +249,8 @@ def test_mixed_backends_cells_add_up_to_the_score(
             cells = [float(row[c]) for c in header if row[c] != ""]
             assert row["status"] == "graded" and sum(cells) == float(row["score"]), row
         by_id = {r["id"]: r for r in table}
-        assert by_id["s1"]["ovsfw-security-groups"] == "30" and by_id["s1"]["security-groups"] == ""
-        assert by_id["s3"]["ovsfw-security-groups"] == "22"  # 8 points for ICMP missing
+        assert by_id["s1"]["ovsfw-security-groups"] == "37" and by_id["s1"]["security-groups"] == ""
+        assert by_id["s3"]["ovsfw-security-groups"] == "27"  # 10 points for ICMP missing
 
 
 def test_regrade_refuses_a_directory_without_batch(tmp_path: Path, capsys: Any) -> None:
@@ -372,7 +372,7 @@ def test_a_host_where_every_check_is_an_error_is_that_students_error(
     out = tmp_path / "out"
     assert main(["batch", str(inventory), "--out", str(out), "--quiet", "--only", "sg"]) == 3
     by_id = {r["id"]: r for r in rows(out)}
-    assert (by_id["ok"]["status"], by_id["ok"]["score"]) == ("graded", "30")
+    assert (by_id["ok"]["status"], by_id["ok"]["score"]) == ("graded", "37")
     ovn = by_id["ovn"]
     assert (ovn["status"], ovn["score"], ovn["percent"], ovn["security-groups"]) == (
         "error",
@@ -380,7 +380,7 @@ def test_a_host_where_every_check_is_an_error_is_that_students_error(
         "",
         "",
     )
-    assert ovn["max_score"] == "30"
+    assert ovn["max_score"] == "37"
     assert ovn["error"].startswith(
         "no check could be graded: sg.chain: cannot apply to this host's backend (ml2-ovn)"
     )

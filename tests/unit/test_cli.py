@@ -199,12 +199,12 @@ SNAPSHOTS = REPO / "tests" / "data" / "snapshots"
     [
         ("ovn", ("--only", "security-groups"), EXIT_HOST),  # every sg.* check is an error there
         ("ovn", ("--only", "ovn-security-groups"), EXIT_OK),
-        ("no-ssh-rule", ("--only", "security-groups"), EXIT_NOT_PASSING),  # 22/30 points
-        ("no-ssh-rule", ("--only", "security-groups", "--min-score", "22"), EXIT_OK),
-        ("no-ssh-rule", ("--only", "security-groups", "--min-score", "73%"), EXIT_OK),
-        ("no-ssh-rule", ("--only", "security-groups", "--min-score", "74%"), EXIT_NOT_PASSING),
-        ("no-ssh-rule", ("--min-score", "92%"), EXIT_OK),  # 92/100
-        ("no-ssh-rule", ("--min-score", "93"), EXIT_NOT_PASSING),
+        ("no-ssh-rule", ("--only", "security-groups"), EXIT_NOT_PASSING),  # 27/37 points
+        ("no-ssh-rule", ("--only", "security-groups", "--min-score", "27"), EXIT_OK),
+        ("no-ssh-rule", ("--only", "security-groups", "--min-score", "72%"), EXIT_OK),
+        ("no-ssh-rule", ("--only", "security-groups", "--min-score", "73%"), EXIT_NOT_PASSING),
+        ("no-ssh-rule", ("--min-score", "90%"), EXIT_OK),  # 90/100
+        ("no-ssh-rule", ("--min-score", "91"), EXIT_NOT_PASSING),
     ],
 )
 def test_exit_codes_on_recorded_hosts(name: str, extra: tuple[str, ...], code: int, capsys) -> None:
@@ -222,7 +222,7 @@ def test_a_bad_min_score_is_a_usage_error(value: str, capsys) -> None:
 
 @pytest.mark.parametrize(
     ("extra", "maximum"),
-    [(("--min-score", "150"), 100), (("--min-score", "31", "--only", "sg"), 30)],
+    [(("--min-score", "150"), 100), (("--min-score", "38", "--only", "sg"), 37)],
 )
 def test_a_min_score_above_the_maximum_is_a_usage_error(extra, maximum: int, capsys) -> None:
     """No score could reach it: refused before grading, naming the maximum score."""

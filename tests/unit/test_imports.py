@@ -47,6 +47,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "grader.rubric",
             "grader.answers",
             "grader.history",
+            "grader.rubric_rules",
             "grader.engine",
             "grader.result",
             "grader.result_file",

@@ -211,29 +211,28 @@ def test_unreadable_permissions(tmp_path: Path) -> None:
 
 def test_validate_lists_every_backend_total(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate"]) == 0
+    out = capsys.readouterr().out
     assert (
-        capsys.readouterr()
-        .out.rstrip()
-        .endswith(
-            "by backend: ml2-ovs-iptables-hybrid: 100, ml2-ovs-native-firewall: 100, ml2-ovn: 100"
-        )
+        "by backend: ml2-ovs-iptables-hybrid: 100, ml2-ovs-native-firewall: 100, ml2-ovn: 100"
+        in out
     )
+    assert out.rstrip().endswith("ml2-ovn: 20 (at most 20)")  # a fresh DevStack's score
 
 
 def test_validate_refuses_totals_that_differ_by_backend(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The shipped rubric with sg.icmp (the lab's own backend only) at 12 points, not 8."""
+    """The shipped rubric with sg.icmp (the lab's own backend only) at 12 points, not 10."""
     text = default_exercises_path().read_text(encoding="utf-8")
     start = text.index("- id: sg.icmp")
-    at = text.index("points: 8", start)
+    at = text.index("points: 10", start)
     path = tmp_path / "uneven.yaml"
-    path.write_text(text[:at] + "points: 12" + text[at + len("points: 8") :], encoding="utf-8")
+    path.write_text(text[:at] + "points: 12" + text[at + len("points: 10") :], encoding="utf-8")
     load_exercises(path)  # a valid file otherwise: check still grades with it
     assert main(["validate", str(path)]) == EXIT_USAGE
     assert capsys.readouterr().err == (
         f"labgrade: error: {path}: the default exercises must add up to the same total on "
-        "every backend, but do not: ml2-ovs-iptables-hybrid: 104, "
+        "every backend, but do not: ml2-ovs-iptables-hybrid: 102, "
         "ml2-ovs-native-firewall: 100, ml2-ovn: 100\n"
     )
 
@@ -297,3 +296,23 @@ def test_unknown_only_suggests_close_exercise_check_or_prefix(only: str, meant: 
     assert str(caught.value) == (
         f"--only {only}: no such exercise or check (did you mean '{meant}'?) (see `labgrade list`)"
     )
+
+
+def test_validate_refuses_an_unfair_rubric(tmp_path: Path, capsys) -> None:
+    """More than 20 points for what a fresh DevStack has, or one mistake costing more on one
+    backend than on another (beyond 2 points): refused, naming the rule."""
+    text = default_exercises_path().read_text(encoding="utf-8")
+    start = text.index("- id: devices.ovs-bridges")
+    at = text.index("points: 2", start)
+    generous = tmp_path / "generous.yaml"
+    generous.write_text(text[:at] + "points: 9" + text[at + len("points: 2") :])
+    assert main(["validate", str(generous)]) == EXIT_USAGE
+    assert "a fresh DevStack scores 27 on ml2-ovs-iptables-hybrid" in capsys.readouterr().err
+    start = text.index("- id: ovn.floating-ip")
+    at = text.index("points: 25", start)
+    text = text[:at] + "points: 20" + text[at + len("points: 25") :]  # 5 of them to ovn.dhcp
+    at = text.index("points: 6", text.index("- id: ovn.dhcp"))
+    uneven = tmp_path / "uneven.yaml"
+    uneven.write_text(text[:at] + "points: 11" + text[at + len("points: 6") :])
+    assert main(["validate", str(uneven)]) == EXIT_USAGE
+    assert "the mistake 'no-floating-ip' costs different points" in capsys.readouterr().err

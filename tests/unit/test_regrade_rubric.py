@@ -46,7 +46,7 @@ def rows(out: Path) -> list[dict[str, str]]:
 
 def test_only_is_for_one_regrade_then_the_default_rubric_again(graded_class: Path) -> None:
     live = rows(graded_class)
-    assert [r["score"] for r in live] == ["100", "92"]
+    assert [r["score"] for r in live] == ["100", "90"]
     assert main(["regrade", str(graded_class), "--only", "sg"]) == 0
     assert list(rows(graded_class)[0])[7:] == ["security-groups", "error"]
     assert main(["regrade", str(graded_class)]) == 0
