@@ -78,8 +78,5 @@ def parse_peer_ifindex(text: str) -> int | None:
     for raw in text.splitlines():
         name, _, value = raw.partition(":")
         if name.strip() == "peer_ifindex":
-            try:
-                return int(value.strip())
-            except ValueError:
-                return None
+            return ascii_int(value.strip())
     return None

@@ -280,3 +280,12 @@ def test_errors_still_name_the_file(tmp_path: Path) -> None:
     path.write_text(malformed("5001-digit rc"))
     with pytest.raises(InputFileError, match=r"s\.json"):
         Snapshot.from_json(path.read_bytes(), source=str(path))
+
+
+def test_numbers_in_host_text_are_ascii_digits_only() -> None:
+    from grader.parsers.ip_link import parse_peer_ifindex
+    from grader.parsers.netns import parse_pids
+
+    assert parse_pids("1 \u00b2 \u0663 1_0 +5 " + "9" * 5000 + " 2") == [1, 2]
+    assert parse_peer_ifindex("     peer_ifindex: \u0663\n") is None
+    assert parse_peer_ifindex("     peer_ifindex: 7\n") == 7
