@@ -26,7 +26,7 @@ CONTINUE = {"LOG", "NFLOG", "ULOG", "MARK", "CONNMARK", "CT", "NOTRACK", "TRACE"
 CONTINUE |= {"CLASSIFY", "DSCP", "TOS", "TTL", "TCPMSS", "CHECKSUM", "TEE"}
 # Options a packet of this kind is known to match or not (anything else: undecided).
 KNOWN = {"-p", "-m", "--comment", "-j", "-g", "--dport", "--dports", "--state", "--ctstate"}
-KNOWN |= {"--icmp-type", "-s", "--match-set", "--physdev-is-bridged"}
+KNOWN |= {"--icmp-type", "-s", "--match-set", "--physdev-is-bridged", "--syn"}
 MAX_DEPTH = 8
 
 
