@@ -15,7 +15,9 @@ MAX_EVIDENCE_LINES = 12
 
 def not_on(facts: Facts, *backends: str) -> None:
     """CannotGrade (an `error`, never a fail) when the host runs one of BACKENDS. The reason is
-    short: the report's header already explains the backend (facts.backend_problem)."""
+    short: the report's header already explains the backend (facts.backend_problem). Where a
+    cut gather hid what tells the backends apart, reading backend_recognised is CannotGrade."""
+    facts.backend_recognised  # noqa: B018 (reading it raises CannotGrade when refused)
     if facts.backend in backends:
         made_for = [b for b in KNOWN if b not in backends and b != UNKNOWN]
         note = "; see the note on the backend at the top of the report"
@@ -44,18 +46,16 @@ def agents_only(facts: Facts) -> None:
     not_on(facts, OVN)
 
 
+NEEDS = {"rules": "rules", "link": "links", "addr": "addresses", "route": "routes"}
+
+
 def view_or_error(view: NamespaceView, *needs: str) -> None:
-    """CannotGrade when what a check reads in VIEW's namespace could not be gathered there:
-    `rules` (iptables-save), or the `ip` listings `link`, `addr`, `route` (e.g. `ip netns
-    exec` refused), or `listeners` (ss/netstat): an empty listing is no evidence of anything."""
-    where = f"in {view.name}" if view.name else "in the root namespace"
+    """CannotGrade up front when what a check reads in VIEW's namespace could not be gathered
+    there: `rules` (iptables-save), or the `ip` listings `link`, `addr`, `route` (e.g. `ip netns
+    exec` refused), or `listeners`. Reading the attribute is what raises (the facts know their
+    records, grader/facts/sourced.py); this only makes the check's whole input explicit."""
     for need in needs:
-        if need == "rules":
-            if view.rules_tool is None:
-                raise CannotGrade(f"could not read the iptables rules {where}: {view.rules_error}")
-        elif need in view.errors:
-            what = "list the listening sockets" if need == "listeners" else f"run `ip {need}`"
-            raise CannotGrade(f"could not {what} {where}: {view.errors[need]}")
+        getattr(view, NEEDS.get(need, need))
 
 
 def router_or_error(facts: Facts, needs: Iterable[str] = ()) -> Router | None:

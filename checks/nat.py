@@ -16,7 +16,7 @@ from checks._common import (
 from checks._registry import check
 from grader.facts import HYBRID, Facts, NatRule, Router
 from grader.facts.router import reach
-from grader.outcome import CannotGrade, Outcome, failed, passed
+from grader.outcome import Outcome, failed, passed
 
 METADATA_IP = "169.254.169.254"
 NAT = ("addr", "rules")  # the floating IPs on qg- and the nat table
@@ -199,7 +199,7 @@ def metadata_proxy(facts: Facts, *, port: int = 9697) -> Outcome:
     if router is None:
         return no_router(expected)
     see = router.view.run("ss -ltnp")
-    if router.view.listeners is None:
+    if router.view.problem("listeners"):
         return _from_processes(facts, router, port, expected, see)
     listening = [item for item in router.view.listeners if item.port == port]
     if listening:
@@ -213,14 +213,10 @@ def metadata_proxy(facts: Facts, *, port: int = 9697) -> Outcome:
 
 
 def _from_processes(facts: Facts, router: Router, port: int, expected: str, see: str) -> Outcome:
-    """Without ss/netstat: a metadata proxy process in the namespace is the best evidence."""
-    record = facts.snapshot.root("processes")
-    if record is None or not record.ok:
-        raise CannotGrade(
-            f"could not list the listening sockets in {router.ns} "
-            f"({router.view.errors.get('listeners')}) nor the processes",
-            see,
-        )
+    """Without a listener list: a metadata proxy process in the namespace is the best evidence
+    (reading the process list or the processes' namespaces, when those could not be gathered
+    either, makes this an `error`)."""
+    why = router.view.problem("listeners")
     proxies = [
         p
         for p in facts.processes
@@ -229,14 +225,13 @@ def _from_processes(facts: Facts, router: Router, port: int, expected: str, see:
     ]
     if proxies:
         return passed(
-            f"{proxies[0].pid} {proxies[0].args}\n(listening sockets could not be listed: "
-            f"{router.view.errors.get('listeners')})",
+            f"{proxies[0].pid} {proxies[0].args}\n(listening sockets could not be listed: {why})",
             see=see,
             expected=expected,
         )
     return failed(
-        f"no listener list ({router.view.errors.get('listeners')}) and no metadata proxy "
-        f"process in {router.ns}",
+        f"no metadata proxy process runs in {router.ns} (and the listening sockets could not be "
+        f"listed: {why})",
         expected=expected,
         see=see,
     )

@@ -67,6 +67,11 @@ def grade_snapshot(
         max_score = sum(e.max_points for e in exercises.select(only).exercises)
         duration = time.monotonic() - started
         return host_error(target, f"{unreadable}: {why(error)}", max_score, duration=duration)
+    unprivileged = getattr(facts, "unprivileged", None)
+    if unprivileged:  # most checks would be `error`: the host is, with the remedy
+        max_score = sum(e.max_points for e in exercises.select(only).exercises)
+        reason = f"{unprivileged}; {privilege_remedy(target)}"
+        return host_error(target, reason, max_score, duration=time.monotonic() - started)
     return grade(
         exercises,
         facts,
@@ -74,6 +79,18 @@ def grade_snapshot(
         target=target,
         remote_commands=remote_commands,
         started=started,
+    )
+
+
+def privilege_remedy(target: str) -> str:
+    """How to gather TARGET with the privileges the checks need (docs/security.md)."""
+    if target.startswith("local://"):
+        return "run `sudo labgrade check` (labgrade reads namespaces and iptables as root)"
+    if "://" not in target:  # a snapshot file collected by hand
+        return "gather it again as root (`sudo sh labgrade-collect.sh > FILE`)"
+    return (
+        "pass --sudo (the login needs passwordless sudo: the sudoers line of docs/security.md) "
+        "or connect as root"
     )
 
 

@@ -157,6 +157,12 @@ class Snapshot:
         return iter(self._index.by_key.get(key, ()))
 
     @property
+    def complete(self) -> bool:
+        """False when the gather was cut before its end (`"complete": false`): what came after
+        the last record was never gathered."""
+        return self.meta.get("complete") is not False
+
+    @property
     def truncated(self) -> bool:
         return any(record.truncated for record in self.records)
 

@@ -34,6 +34,30 @@ def recognise(facts: Facts) -> tuple[str, str | None]:
     return UNKNOWN, BACKENDS[UNKNOWN].problem
 
 
+# the records recognise() reads: a gather cut before one of them may hide the real backend
+RECOGNITION_RECORDS = (
+    "link",
+    "iptables_save",
+    "processes",
+    "ovs_list_br",
+    "ovs_external_ids",
+    "ovs_flows_br_int",
+    "ovn_nb_show",
+    "netns_list",
+)
+
+
+def by_its_own_marks(facts: Facts) -> bool:
+    """Whether facts.backend was recognised by what only that backend makes (hybrid: its
+    chains or qbr bridges; OVN, native, Linux bridge: their marks), not by elimination."""
+    if facts.backend == HYBRID:
+        chains = facts.root.rules.chains("filter")
+        return any(c.startswith("neutron-openvswi-") for c in chains) or any(
+            link.name.startswith("qbr") for link in facts.root.links
+        )
+    return facts.backend != UNKNOWN
+
+
 def _ovn(facts: Facts, names: list[str], programs: set[str]) -> bool:
     if any(n.startswith("ovnmeta-") for n in names):
         return True

@@ -11,7 +11,10 @@ def build_dhcp(view: NamespaceView) -> Dhcp:
     assert view.name is not None
     addresses = tuple(a for a in view.addresses if a.family == "inet" and a.ifname != "lo")
     taps = tuple(dict.fromkeys(a.ifname for a in addresses))
-    return Dhcp(ns=view.name, view=view, taps=taps, addresses=addresses)
+    dhcp = Dhcp(ns=view.name, view=view, taps=taps, addresses=addresses)
+    for name in ("taps", "addresses"):
+        dhcp.refuse(name, view.problem("addresses"))
+    return dhcp
 
 
 def find_dnsmasq(processes: list[Process], pid_netns: dict[int, str]) -> list[Dnsmasq]:

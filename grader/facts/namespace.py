@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from shlex import quote
 from typing import TypeVar
 
+from grader.facts.sourced import Sourced, command_text, unusable_reason
 from grader.parsers.ip_addr import Address, parse_ip_addr
 from grader.parsers.ip_link import Link, parse_ip_link
 from grader.parsers.ip_route import Route, parse_ip_route
@@ -28,8 +29,11 @@ RULE_SOURCES = {
 }
 
 
-@dataclass
-class NamespaceView:
+@dataclass(eq=False)
+class NamespaceView(Sourced):
+    """Reading links, addresses, routes, rules or listeners whose record is unusable raises
+    CannotGrade (grader/facts/sourced.py)."""
+
     name: str | None  # None: the root namespace
     links: list[Link] = field(default_factory=list)
     addresses: list[Address] = field(default_factory=list)
@@ -40,6 +44,7 @@ class NamespaceView:
     rules_note: str | None = None  # e.g. "iptables-save shows none; they are in iptables-legacy"
     listeners: list[Listener] | None = None  # None: could not be listed
     errors: dict[str, str] = field(default_factory=dict)  # gather key -> what went wrong
+    _unusable: dict[str, str] = field(default_factory=dict, repr=False)
 
     def link(self, name: str) -> Link | None:
         return next((link for link in self.links if link.name == name), None)
@@ -66,6 +71,9 @@ class NamespaceView:
         )
 
 
+ATTRIBUTES = {"link": "links", "addr": "addresses", "route": "routes"}
+
+
 def namespace_view(snapshot: Snapshot, name: str | None) -> NamespaceView:
     def record(key: str) -> Record | None:
         return snapshot.find(key, name)
@@ -74,24 +82,29 @@ def namespace_view(snapshot: Snapshot, name: str | None) -> NamespaceView:
     parsers = {"link": parse_ip_link, "addr": parse_ip_addr, "route": parse_ip_route}
     for key, parse in parsers.items():
         found = record(key)
+        problem = unusable_reason(snapshot, found, key, name)
         if found is None:
             view.errors[key] = "not gathered"
         elif not found.ok:
             view.errors[key] = record_problem(found)
-        else:
-            value, problem = parse_safely(parse, found)
-            if problem is None:
-                setattr(view, {"link": "links", "addr": "addresses", "route": "routes"}[key], value)
+        if found is not None and found.ok:
+            value, parse_problem = parse_safely(parse, found)
+            if parse_problem is None:
+                setattr(view, ATTRIBUTES[key], value)
             else:
-                view.errors[key] = problem
+                view.errors[key] = parse_problem
+                problem = problem or f"{command_text(key, name)}: {parse_problem}"
+        view.refuse(ATTRIBUTES[key], problem)
     listeners = record("listeners")
     if listeners is not None and listeners.ok:
         view.listeners, problem = parse_safely(parse_listeners, listeners)
         if problem is not None:
             view.errors["listeners"] = problem
+            view.refuse("listeners", f"{command_text('listeners', name)}: {problem}")
     elif listeners is not None:
         view.errors["listeners"] = record_problem(listeners)
-    _pick_rules(view, {key: record(key) for key in RULE_SOURCES})
+    view.refuse("listeners", unusable_reason(snapshot, listeners, "listeners", name))
+    _pick_rules(view, {key: record(key) for key in RULE_SOURCES}, snapshot)
     return view
 
 
@@ -104,8 +117,9 @@ def parse_safely(parse: Callable[[str], T], found: Record) -> tuple[T | None, st
         return None, f"its output could not be read ({type(error).__name__}: {error})"[:300]
 
 
-def _pick_rules(view: NamespaceView, records: dict[str, Record | None]) -> None:
-    """Use whichever of iptables / iptables-legacy / iptables-nft holds the Neutron rules."""
+def _pick_rules(view: NamespaceView, records: dict[str, Record | None], snapshot: Snapshot) -> None:
+    """Use whichever of iptables / iptables-legacy / iptables-nft holds the Neutron rules; the
+    rules are unreadable when none of them could be read, or the one used was truncated."""
     parsed: dict[str, Ruleset] = {}
     problems: list[str] = []
     for key, found in records.items():
@@ -119,7 +133,13 @@ def _pick_rules(view: NamespaceView, records: dict[str, Record | None]) -> None:
         elif found.rc != 127:
             problems.append(f"{RULE_SOURCES[key]}-save: {record_problem(found)}")
     if not parsed:
-        view.rules_error = "; ".join(problems) or "iptables-save is not installed"
+        never = unusable_reason(snapshot, None, "iptables_save", view.name)
+        if all(found is None for found in records.values()):
+            view.rules_error = never  # not gathered (or cut before): not "not installed"
+        else:
+            view.rules_error = "; ".join(problems) or "iptables-save is not installed"
+        where = f" in {view.name}" if view.name else " in the root namespace"
+        view.refuse("rules", f"could not read the iptables rules{where}: {view.rules_error}")
         return
 
     def score(key: str) -> tuple[int, int, int]:
@@ -130,6 +150,10 @@ def _pick_rules(view: NamespaceView, records: dict[str, Record | None]) -> None:
     best = max(parsed, key=score)
     view.rules = parsed[best]
     view.rules_tool = RULE_SOURCES[best]
+    view.refuse("rules", unusable_reason(snapshot, records[best], best, view.name))
+    for key, found in records.items():  # a cut gather may not have reached the right one
+        if found is None and not snapshot.complete:
+            view.refuse("rules", unusable_reason(snapshot, None, key, view.name))
     default = records.get("iptables_save")
     if best == "iptables_save":
         # name the real back end when iptables-save is an alias of one of them

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from grader.facts.namespace import record_problem
+from grader.facts.sourced import unusable_reason
 from grader.parsers.numbers import ascii_int
 from grader.parsers.ovn import ovn_list, ovn_map, parse_ovn_records
 from grader.snapshot import Snapshot
@@ -92,9 +93,14 @@ class Northbound:
 
 
 def _records(snapshot: Snapshot, name: str, nb: Northbound) -> list[dict[str, str]]:
-    record = snapshot.root(TABLES[name][0])
+    key = TABLES[name][0]
+    record = snapshot.root(key)
     if record is None or not record.ok:
         nb.errors[name] = record_problem(record)
+        return []
+    problem = unusable_reason(snapshot, record, key)  # truncated: rows may be missing
+    if problem:
+        nb.errors[name] = problem
         return []
     return parse_ovn_records(record.out)
 

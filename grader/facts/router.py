@@ -37,7 +37,7 @@ def build_router(
     dnat, snat = nat_rules(view.rules)
     into = reach(view.rules, "PREROUTING") | reach(view.rules, "OUTPUT")
     out = reach(view.rules, "POSTROUTING")
-    return Router(
+    router = Router(
         ns=view.name,
         view=view,
         internal=tuple(
@@ -52,6 +52,18 @@ def build_router(
         dvr=dvr,
         gateway_view=snat_view if dvr else None,
     )
+    fip_problems = [fip.problem("routes") for fip in fips] if dvr else []
+    for names, problem in (
+        (("internal",), view.problem("addresses")),
+        (("gateway", "floating"), outside.problem("addresses")),
+        (("floating",), next((p for p in fip_problems if p), None)),
+        (("floating",), view.problem("addresses") if dvr else None),  # rfp- tells whose
+        (("default_route",), outside.problem("routes")),
+        (("dnat", "snat", "nat_anywhere"), view.problem("rules")),
+    ):
+        for name in names:
+            router.refuse(name, problem)
+    return router
 
 
 def _fip_routes(view: NamespaceView, fips: tuple[NamespaceView, ...]) -> tuple[Address, ...]:

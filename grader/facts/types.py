@@ -8,6 +8,7 @@ from typing import Any
 from grader.backends import UNKNOWN
 from grader.facts.namespace import NamespaceView
 from grader.facts.ovn import Northbound
+from grader.facts.sourced import Sourced
 from grader.outcome import CannotGrade
 from grader.parsers.ip_addr import Address
 from grader.parsers.ip_route import Route
@@ -18,7 +19,7 @@ from grader.snapshot import Snapshot
 
 
 @dataclass(frozen=True)
-class Instance:
+class Instance(Sourced):
     """An instance's port on this host, found from its tap device or its iptables chains."""
 
     port: str  # the port id as far as the device names show it, e.g. "a1b2c3d4-e5"
@@ -29,6 +30,7 @@ class Instance:
     wiring_rule: Rule | None  # that jump (`--physdev-out <tap> -j <chain_in>`)
     fixed_ips: tuple[str, ...]  # from the port's anti-spoofing / DHCP rules
     floating_ip: str | None = None  # whose DNAT (else: SNAT, /32 on qg-) names a fixed IP
+    _unusable: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ class NatRule:
 
 
 @dataclass(frozen=True)
-class Router:
+class Router(Sourced):
     ns: str
     view: NamespaceView
     internal: tuple[Address, ...]  # addresses on qr- devices
@@ -55,6 +57,7 @@ class Router:
     # `F via <rfp- address> dev fpr-...` in a fip-<external network> namespace (in `floating`).
     dvr: bool = False
     gateway_view: NamespaceView | None = None
+    _unusable: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def qg_devices(self) -> list[str]:
@@ -73,21 +76,26 @@ class Dnsmasq:
 
 
 @dataclass(frozen=True)
-class Dhcp:
+class Dhcp(Sourced):
     ns: str
     view: NamespaceView
     taps: tuple[str, ...]  # non-loopback devices with an IPv4 address
     addresses: tuple[Address, ...]
+    _unusable: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
 
-@dataclass
-class Facts:
+@dataclass(eq=False)
+class Facts(Sourced):
+    """What the checks read. A fact whose gathered record is unusable raises CannotGrade when
+    read (grader/facts/sourced.py), so a check never fails a host on what it could not see."""
+
     snapshot: Snapshot
     root: NamespaceView
     namespaces: dict[str, NamespaceView]
     namespace_names: list[str]  # every name `ip netns list` printed (walked or not)
     backend: str = UNKNOWN
     backend_problem: str | None = None
+    backend_recognised: bool = True  # read by backend-specific checks: refused when uncertain
     ovs_bridges: dict[str, list[str]] | None = None  # None: ovs-vsctl unavailable
     ovs_error: str | None = None
     processes: list[Process] = field(default_factory=list)
@@ -105,6 +113,8 @@ class Facts:
     ofports: dict[str, int] = field(default_factory=dict)  # br-int port name -> ofport
     openflow_error: str | None = None  # why flows or ofports could not be read (None: both were)
     problems: list[str] = field(default_factory=list)  # gather-level problems (not root ...)
+    unprivileged: str | None = None  # gathered without root and refused: what was refused
+    _unusable: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def command_output(self, command: str) -> tuple[int, str]:
         """(exit code, stdout) of an extra command gathered for a generic `command` check."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from grading import RULES, Edit, edited, facts_of, pasted, snapshot, statuses
 
 from checks import load_all
 from grader.facts import HYBRID, NATIVE, OVN, UNKNOWN, build_facts
+from grader.outcome import CannotGrade
 from grader.snapshot import Snapshot
 
 
@@ -58,10 +60,14 @@ def test_backends():
 
 
 def test_empty_host_is_unknown_not_a_crash():
+    """Nothing gathered: the backend is unknown, and every fact read is CannotGrade (an
+    `error` in a check), never an empty listing that would fail the host."""
     facts = build_facts(Snapshot.from_json('{"format": "labgrade-snapshot/1", "records": []}'))
     assert facts.backend == UNKNOWN and facts.backend_problem
-    assert facts.instance is None and facts.router is None and facts.dhcp is None
     assert facts.root.rules_error
+    for name in ("instance", "router", "dhcp", "processes"):
+        with pytest.raises(CannotGrade, match="was not gathered"):
+            getattr(facts, name)
 
 
 def test_hostile_junk_is_tolerated_and_reported():

@@ -39,7 +39,7 @@ def sleeper(tmp_path: Path, name: str) -> str:
 
 
 def test_an_interpreted_metadata_proxy_with_interpreter_options_is_identified(tmp_path: Path):
-    interpreter = Path(sys.executable).name  # python3...
+    interpreter = sys.executable  # .../bin/python3: the venv's, never a bare name from PATH
     proxy = sleeper(tmp_path, "neutron-ns-metadata-proxy")
     records, seen = gathered_while_running([interpreter, "-u", "-B", proxy, "--metadata_port=9697"])
     assert [p.program for p in seen] == ["neutron-ns-metadata-proxy"]
