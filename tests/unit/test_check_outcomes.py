@@ -254,33 +254,24 @@ def _nothing_walked(host: Host) -> Host:
     return host.fail("netns_list", err="mount --make-shared /run/netns failed: Permission denied")
 
 
-ITEM_1 = "issue 9 item 1 (helper trust): a refused record is `error`, never `fail`"
-KNOWN_WRONG = [
-    (fail_in("ps_refused", "processes"), "15.0.0", "dhcp.dnsmasq", "error", ITEM_1),
-    (fail_in("link_refused", "link"), "15.0.0", "devices.instance-tap", "error", ITEM_1),
-    (_nothing_walked, "15.0.0", "namespaces.qdhcp", "error", ITEM_1),
-    (_nothing_walked, "15.0.0", "namespaces.qrouter", "error", ITEM_1),
+# issue 9 item 1: a check whose record was refused is `error`, never `fail`
+REFUSED = [
+    (fail_in("ps_refused", "processes"), "15.0.0", "dhcp.dnsmasq", "error"),
+    (fail_in("link_refused", "link"), "15.0.0", "devices.instance-tap", "error"),
+    (_nothing_walked, "15.0.0", "namespaces.qdhcp", "error"),
+    (_nothing_walked, "15.0.0", "namespaces.qrouter", "error"),
     (
         named("dhcp_ns_refused", lambda h: h.fail("link", QDHCP).fail("addr", QDHCP)),
         "15.0.0",
         "devices.ovs-ports",
         "error",
-        ITEM_1,
     ),
 ]
 
 
 @pytest.mark.parametrize(
     ("change", "tag", "check_id", "status"),
-    [
-        pytest.param(
-            *c[:4],
-            id=f"{c[2]}-{c[3]}-{c[0].__name__}",
-            marks=pytest.mark.xfail(reason=c[4], raises=AssertionError),
-        )
-        for c in KNOWN_WRONG
-    ],
+    [pytest.param(*c, id=f"{c[2]}-{c[3]}-{c[0].__name__}") for c in REFUSED],
 )
-def test_wrong_grades_found_on_recorded_neutron_output(change, tag, check_id, status):
-    """Grades that are wrong today on output Neutron really writes (xfail until fixed)."""
+def test_a_refused_record_is_an_error_never_a_fail(change, tag, check_id, status):
     assert graded(hybrid, change, tag)[check_id].status == status
