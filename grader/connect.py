@@ -37,6 +37,14 @@ LOCAL_GRACE = 2  # seconds more before we kill our own side (local_deadline)
 TIMEOUT_EXIT = (124, 137)  # `timeout` ran out (TERM, then KILL)
 
 
+class GatherCut(HostError):
+    """The connection was lost in the middle of the gather: OUTPUT is what came before."""
+
+    def __init__(self, message: str, output: str):
+        super().__init__(message)
+        self.output = output
+
+
 @dataclass(frozen=True)
 class ConnectOptions:
     ssh_config: str | None = None
@@ -237,13 +245,19 @@ def run_on_host(spec: str, command: str, options: ConnectOptions) -> tuple[str, 
         except Exception as error:
             if watch is not None and watch.killed:
                 raise HostError(timed_out) from None
-            raise connection_error(name, error, options) from None
+            failure = connection_error(name, error, options)
+            partial = getattr(error.args[0] if error.args else None, "stdout_bytes", b"")
+            if isinstance(partial, bytes) and b'{"format"' in partial:  # lost mid-gather
+                raise GatherCut(str(failure), partial.decode("utf-8", "replace")) from None
+            raise failure from None
     if watch is not None and watch.killed:
         raise HostError(timed_out)
     stdout, stderr = result.stdout_bytes, result.stderr_bytes
     problem = command_problem(
         name, result.rc, stderr.decode("utf-8", "replace"), bool(stdout.strip()), options
     )
+    if problem and result.rc == 255 and b'{"format"' in stdout:
+        raise GatherCut(problem, stdout.decode("utf-8", "replace"))  # lost mid-gather
     if problem:
         raise HostError(_hinted(problem, name, options))
     if len(stdout) > MAX_OUTPUT:

@@ -155,6 +155,7 @@ def grade(
         backend=facts.backend,
         backend_problem=facts.backend_problem,
         verdict=cleanup_verdict(facts) if isinstance(facts, Facts) else None,
+        gather_cut=getattr(facts, "gather_cut", None),
         discovered=_discovered(facts, exercises, backend, only),
         score=sum(e.score for e in results),
         max_score=sum(e.max_score for e in results),

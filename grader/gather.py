@@ -6,6 +6,7 @@ snapshot = parse_gather_output(stdout, target="ssh://lab-1")
 
 from __future__ import annotations
 
+import json
 import shlex
 from functools import cache
 from importlib import resources
@@ -15,6 +16,7 @@ from grader.snapshot import FORMAT, Snapshot
 
 SCRIPT_NAME = "labgrade-gather"
 _END = '"complete": true}'
+_CUT_END = '"complete": false}'  # printed by the script when a signal stops it
 
 
 @cache
@@ -38,7 +40,9 @@ def gather_command(extra_commands: list[str] | tuple[str, ...] = ()) -> str:
 def parse_gather_output(stdout: str | bytes, target: str = "host") -> Snapshot:
     """The snapshot printed by the gather script; HostError naming TARGET if unusable.
 
-    Anything printed before the document (a login banner, a sudo lecture) is ignored.
+    Anything printed before the document (a login banner, a sudo lecture) is ignored. Output
+    cut short (the connection lost mid-gather) gives the records printed whole before the cut,
+    as a snapshot with `"complete": false`; so does a gather stopped by a signal.
     """
     if isinstance(stdout, bytes):
         stdout = stdout.decode("utf-8", errors="replace")
@@ -46,12 +50,36 @@ def parse_gather_output(stdout: str | bytes, target: str = "host") -> Snapshot:
     if start < 0:
         snippet = " ".join(stdout.strip().split())[:200] or "nothing"
         raise HostError(f"{target}: the gather script printed no snapshot (got: {snippet})")
-    end = stdout.rfind(_END)
+    end = max(stdout.rfind(_END), stdout.rfind(_CUT_END))
     if end < start:
-        raise HostError(f"{target}: the gather output is cut short (connection lost?)")
-    text = stdout[start : end + len(_END)]
+        return _salvage(stdout[start:], target)
+    closing = _END if stdout.startswith(_END, end) else _CUT_END
+    text = stdout[start : end + len(closing)]
     try:
         return Snapshot.from_json(text, source=target)
+    except InputFileError as error:
+        raise HostError(f"{target}: bad gather output: {error.problem}") from None
+
+
+def _salvage(text: str, target: str) -> Snapshot:
+    """The records of a gather output cut short: one record a line (the script escapes every
+    newline inside one), the last kept only if it is whole."""
+    header, _, body = text.partition("\n")
+    if not header.endswith('"records": ['):
+        raise HostError(f"{target}: the gather output is cut short (connection lost?)")
+    records = []
+    for line in body.split("\n"):
+        try:
+            records.append(json.loads(line.removesuffix(",")))
+        except json.JSONDecodeError:
+            break  # the record the cut went through
+    try:
+        doc = json.loads(header + "]}")
+    except json.JSONDecodeError:
+        raise HostError(f"{target}: the gather output is cut short (connection lost?)") from None
+    doc.update(records=records, complete=False)
+    try:
+        return Snapshot.from_dict(doc, source=target)
     except InputFileError as error:
         raise HostError(f"{target}: bad gather output: {error.problem}") from None
 

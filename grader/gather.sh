@@ -40,10 +40,15 @@ timed_out=false # the last command was stopped by timeout
 # command and its children at once: `timeout` puts them in a process group of their own, which
 # a signal to this script's group does not reach. Commands run in the background and are
 # waited for, so that this trap runs as soon as the signal comes, not after the command ends.
+# Whatever was printed is closed into a valid document marked "complete": false (a Ctrl-C on
+# `sh labgrade-collect.sh > host.json` leaves a file labgrade grades as cut, not a broken one);
+# records are printed whole (emit), so the signal never comes in the middle of one.
 stop() {
     if [ -n "$child" ]; then
         kill -s TERM -- "-$child" 2>/dev/null || kill -s TERM "$child" 2>/dev/null
     fi
+    trap '' PIPE
+    printf '\n], "total_bytes": %s, "complete": false}\n' "$total" 2>/dev/null
     exit 1
 }
 trap 'rm -rf "$TMP"' EXIT
@@ -100,23 +105,29 @@ emit() {
         cap_file "$6" "$ERR_CAP" "$TMP/capped"
         mv "$TMP/capped" "$6"
     fi
-    if [ "$first" = 1 ]; then first=0; else printf ',\n'; fi
-    printf '{"key": "%s", ' "$1"
-    if [ -n "$2" ]; then printf '"ns": "%s", ' "$2"; else printf '"ns": null, '; fi
-    if [ -n "$3" ]; then printf '"arg": "%s", ' "$3"; else printf '"arg": null, '; fi
-    if [ -n "$7" ]; then
-        printf '%s\n' "$7" >"$TMP/cmd"
-        printf '"command": "'
-        json_escape_file "$TMP/cmd"
-        printf '", '
-    fi
-    if [ "$timed_out" = true ]; then printf '"timed_out": true, '; fi
+    {
+        if [ "$first" = 1 ]; then :; else printf ',\n'; fi
+        printf '{"key": "%s", ' "$1"
+        if [ -n "$2" ]; then printf '"ns": "%s", ' "$2"; else printf '"ns": null, '; fi
+        if [ -n "$3" ]; then printf '"arg": "%s", ' "$3"; else printf '"arg": null, '; fi
+        if [ -n "$7" ]; then
+            printf '%s\n' "$7" >"$TMP/cmd"
+            printf '"command": "'
+            json_escape_file "$TMP/cmd"
+            printf '", '
+        fi
+        if [ "$timed_out" = true ]; then printf '"timed_out": true, '; fi
+        printf '"rc": %s, "truncated": %s, "out": "' "$4" "$truncated"
+        json_escape_file "$5"
+        printf '", "err": "'
+        json_escape_file "$6"
+        printf '"}'
+    } >"$TMP/record"
     timed_out=false
-    printf '"rc": %s, "truncated": %s, "out": "' "$4" "$truncated"
-    json_escape_file "$5"
-    printf '", "err": "'
-    json_escape_file "$6"
-    printf '"}'
+    # One command: a signal comes before or after the whole record. A write that fails (the
+    # connection is gone: SIGPIPE ends cat, not this shell) ends the gather too.
+    cat "$TMP/record" || stop
+    first=0
 }
 
 # launch COMMAND... : runs COMMAND under $TIMEOUT in the background and waits for it; sets rc,

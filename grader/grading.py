@@ -15,10 +15,11 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from grader.ansible_inventory import ansible_target
-from grader.connect import ConnectOptions, host_name, redact, run_with_retries
+from grader.connect import ConnectOptions, GatherCut, host_name, redact, run_with_retries
 from grader.engine import grade
 from grader.errors import HostError, InputFileError
 from grader.facts import build_facts
+from grader.facts.sourced import cut_point
 from grader.gather import gather_command, parse_gather_output
 from grader.model import Exercises, extra_commands
 from grader.result import HostResult, host_error
@@ -30,17 +31,49 @@ def gather_snapshot(
 ) -> tuple[Snapshot, int, int]:
     """Gather SPEC in one remote command: (snapshot, remote commands run, connections tried).
 
-    The snapshot is stamped with the target (without any password) and the time of gathering,
-    so a saved one (`collect`, a batch's students/<id>.snapshot.json) says where and when."""
+    A gather cut short (the connection lost, the script stopped by a signal) is run once more;
+    cut again, the host is a HostError saying where. The snapshot is stamped with the target
+    (without any password) and the time of gathering, so a saved one (`collect`, a batch's
+    students/<id>.snapshot.json) says where and when."""
     command = gather_command(list(extra_commands))
     reach, reach_options = spec, options
     if spec.startswith("ansible://"):  # resolved as Ansible does, then reached as any host
         reach, reach_options = ansible_target(spec, options)
-    stdout, remote_commands, attempts = run_with_retries(reach, command, reach_options)
-    snapshot = parse_gather_output(stdout, target=host_name(spec))
+    name = host_name(spec)
+    snapshot, remote_commands, attempts, why = _gather_once(name, reach, command, reach_options)
+    if not snapshot.complete:
+        first = f"{name}: the gather was cut {cut_point(snapshot)} ({why})"
+        try:
+            snapshot, more, tried, why = _gather_once(name, reach, command, reach_options)
+        except HostError as error:
+            failure = HostError(f"{first}, and a second try failed: {error}")
+            failure.attempts = attempts + error.attempts
+            raise failure from None
+        remote_commands, attempts = remote_commands + more, attempts + tried
+        if not snapshot.complete:
+            failure = HostError(f"{first}, and again on a second try, {cut_point(snapshot)}")
+            failure.attempts = attempts
+            raise failure
     collected_at = datetime.now(UTC).isoformat(timespec="seconds")
     stamped = snapshot.with_meta(target=redact(spec), collected_at=collected_at)
     return stamped, remote_commands, attempts
+
+
+def _gather_once(
+    name: str, spec: str, command: str, options: ConnectOptions
+) -> tuple[Snapshot, int, int, str]:
+    """One gather: its snapshot (maybe cut short), the remote commands run, the connections
+    tried, and why it was cut if it was (NAME: the host, for messages)."""
+    try:
+        stdout, remote_commands, attempts = run_with_retries(spec, command, options)
+    except GatherCut as cut:
+        try:
+            snapshot = parse_gather_output(cut.output, target=name)
+        except HostError:
+            raise cut from None
+        return snapshot, 1, cut.attempts, str(cut)
+    snapshot = parse_gather_output(stdout, target=name)
+    return snapshot, remote_commands, attempts, "the gather script was stopped by a signal"
 
 
 def why(error: BaseException) -> str:

@@ -101,6 +101,7 @@ class HostResult:
     attempts: int = 0  # connections tried to gather the host (0: graded from a snapshot)
     rubric: str | None = None  # digest of the rubric that graded it (grader/stamp.py)
     graded_at: str | None = None  # when (UTC, ISO 8601)
+    gather_cut: str | None = None  # the snapshot is cut short ("complete": false): where
 
     def checks(self) -> list[CheckResult]:
         return [check for exercise in self.exercises for check in exercise.checks]
@@ -149,6 +150,7 @@ class HostResult:
             "backend": self.backend,
             "backend_problem": self.backend_problem,
             "verdict": self.verdict,
+            "gather_cut": self.gather_cut,
             "discovered": dict(self.discovered),
             "score": self.score,
             "max_score": self.max_score,

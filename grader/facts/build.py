@@ -140,7 +140,10 @@ def _gather_problems(facts: Facts) -> None:
         )
     cut = cut_point(facts.snapshot)
     if cut:
-        facts.problems.append(f"the gather was cut {cut}: what came after was never gathered")
+        facts.gather_cut = (
+            f"the gather was cut {cut}: what came after was never gathered, and the checks "
+            "that read it are `error`"
+        )
     if facts.snapshot.truncated:
         facts.problems.append("some command output was cut at the size cap")
     skipped = facts.snapshot.skipped_namespaces()

@@ -114,6 +114,7 @@ class Facts(Sourced):
     openflow_error: str | None = None  # why flows or ofports could not be read (None: both were)
     problems: list[str] = field(default_factory=list)  # gather-level problems (not root ...)
     unprivileged: str | None = None  # gathered without root and refused: what was refused
+    gather_cut: str | None = None  # the gather stopped before its end: where, and what it means
     _unusable: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def command_output(self, command: str) -> tuple[int, str]:

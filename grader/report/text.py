@@ -195,6 +195,9 @@ def _header(result: HostResult, layout: _Layout) -> list[str]:
     if snapshot := _snapshot(result):
         graded += f", graded from {snapshot}"
     lines = [layout.paint("bold", line) for line in wrap(f"labgrade: {graded}", layout.width)]
+    if result.gather_cut:  # first: every `error` below may come from it
+        note = escape_unsafe(result.gather_cut)
+        lines += [layout.paint("error", line) for line in wrap(note, layout.width, "! ", "  ")]
     if result.backend:
         lines.append(f"backend: {escape_unsafe(result.backend)}")
     return lines

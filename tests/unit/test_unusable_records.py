@@ -8,9 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from grading import edited, grade, snapshot, statuses
+from grading import edited, exercises, grade, snapshot, statuses
 
+from checks import load_all
+from grader.engine import grade as engine_grade
 from grader.facts import build_facts
+from grader.report.text import render_text
 from grader.snapshot import Snapshot
 
 REFUSED = 'setting the network namespace "{ns}" failed: Operation not permitted'
@@ -94,7 +97,10 @@ def test_a_cut_gather_says_where_and_never_blames_a_missing_tool() -> None:
     cut = {**doc, "records": doc["records"][:end], "complete": False}
     facts = build_facts(Snapshot.from_dict(cut))
     results = grade(facts)
-    assert "the gather was cut after `ip netns list`" in facts.discovered["gather problems"]
+    result = engine_grade(exercises(), facts, checks=load_all())
+    header = render_text(result).splitlines()[1]
+    assert header.startswith("! the gather was cut after `ip netns list` (record")
+    assert result.to_dict()["gather_cut"].startswith("the gather was cut after `ip netns list`")
     for check_id in ("dhcp.tap", "dhcp.dnsmasq", "nat.dnat", "routing.floating-ip"):
         assert results[check_id].status == "error", check_id
         assert "never gathered" in results[check_id].evidence, check_id
