@@ -94,6 +94,8 @@ def describe(record: Record) -> str:
     """Why RECORD gave nothing to read: its exit code and first line, or a timeout."""
     if record.timed_out:
         return "timed out (stopped by the gather's limit on each command)"
+    if record.refused is not None:
+        return f"not read: {record.refused}"
     text = (record.err or record.out).strip().splitlines()
     detail = text[0][:200] if text else "no output"
     if record.rc == 127:
@@ -127,7 +129,7 @@ def unusable_reason(
         if cut:
             return f"{what} was never gathered: the gather was cut {cut}"
         return f"{what} was not gathered"
-    if record.timed_out or record.rc != 0:
+    if record.timed_out or not record.ok:
         return f"could not run {what}: {describe(record)}"
     if record.truncated:
         return f"the output of {what} was cut at the gather's size cap"
