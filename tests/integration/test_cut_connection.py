@@ -86,8 +86,10 @@ def test_a_hand_run_collect_stopped_half_way_is_graded_as_cut(cut_hosts) -> None
     path.write_text(on_host(host, "cat /run/lab/hand.json"))
     done = labgrade("check", "--snapshot", str(path))
     assert done.returncode == 1, done.stdout + done.stderr
-    top = done.stdout.splitlines()[1]
-    assert top.startswith("! the gather was cut after `ovs-vsctl get"), done.stdout
+    lines = done.stdout.splitlines()
+    first_note = next(i for i, line in enumerate(lines) if line.startswith("! "))
+    assert lines[first_note].startswith("! the gather was cut after `ovs-vsctl get"), done.stdout
+    assert first_note < next(i for i, line in enumerate(lines) if line.startswith("Total:"))
     result = json.loads(labgrade("check", "--snapshot", str(path), "--format", "json").stdout)
     statuses = {c["id"]: c["status"] for e in result["exercises"] for c in e["checks"]}
     assert "fail" not in statuses.values(), statuses
