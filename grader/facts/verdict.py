@@ -8,6 +8,7 @@ cleaned up (the lab's last step).
 from __future__ import annotations
 
 from grader.facts.types import Facts
+from grader.outcome import CannotGrade
 
 CLEANED_UP = (
     "looks cleaned up (no instance, no floating IP; DevStack's router and network remain): "
@@ -34,7 +35,11 @@ def _infrastructure(facts: Facts) -> bool:
 
 
 def cleanup_verdict(facts: Facts) -> str | None:
-    """CLEANED_UP or HALF_CLEANED when no instance is left on a host DevStack set up."""
-    if facts.instance is not None or facts.other_instances or not _infrastructure(facts):
+    """CLEANED_UP or HALF_CLEANED when no instance is left on a host DevStack set up; None
+    too when what it reads could not be gathered (no verdict on what was not seen)."""
+    try:
+        if facts.instance is not None or facts.other_instances or not _infrastructure(facts):
+            return None
+        return HALF_CLEANED if _floating_left(facts) else CLEANED_UP
+    except CannotGrade:
         return None
-    return HALF_CLEANED if _floating_left(facts) else CLEANED_UP
