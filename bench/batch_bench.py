@@ -4,11 +4,16 @@ For each count N: bring up N simulated hosts (`labsim.api`), optionally add a ro
 delay to every connection (bench/delay_relay.py in the ssh ProxyCommand), then measure
 - the floor: `ssh HOST '<the gather command>'` for every host, JOBS at a time (one connection,
   one command, nothing else), before and after the batches;
+- the plain-commands floor: `ssh HOST sh -s < bench/plain_commands.sh`, the commands the
+  checks need and nothing else (no caps, escaping or JSON), JOBS at a time (issue 11.7);
+- plain pytest-testinfra + pytest-xdist on the same hosts (bench/testinfra_plain.py: one test
+  per check, each running its own command), `-n JOBS`, when pytest-xdist is installed;
 - three batches run in one process (the library behind `labgrade batch`, JOBS at a time): wall
   time, remote commands per host, open file descriptors before and after each batch;
 and print them with the peak resident memory of this process. Targets (issue 4): batch within
 1.25x of the floor at 16 and 50 hosts, at most 2 remote commands per host, peak memory under
-200 MB for 50 hosts, no growth in open file descriptors over the three batches.
+200 MB for 50 hosts, no growth in open file descriptors over the three batches; (issue 11.7)
+batch within 1.25x of the plain-commands floor, plain testinfra + xdist at least 8x the batch.
 
     sudo .venv/bin/python bench/batch_bench.py [--counts 16,50] [--jobs 8] [--delay-ms 50]
 """
@@ -16,6 +21,7 @@ and print them with the peak resident memory of this process. Targets (issue 4):
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import resource
 import shlex
@@ -39,6 +45,8 @@ from grader.report.progress import Progress  # noqa: E402
 from labsim import api  # noqa: E402
 
 RELAY = ROOT / "bench" / "delay_relay.py"
+PLAIN = ROOT / "bench" / "plain_commands.sh"
+TESTINFRA_SUITE = ROOT / "bench" / "testinfra_plain.py"
 
 
 def ssh_config(path: Path, delay_ms: float) -> Path:
@@ -69,6 +77,40 @@ def floor(names: list[str], config: Path, command: str, jobs: int) -> float:
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         list(pool.map(one, names))
     return time.monotonic() - started
+
+
+def plain_floor(names: list[str], config: Path, jobs: int) -> float:
+    """Wall time of `ssh HOST sh -s < plain_commands.sh` for every host, JOBS at a time."""
+    script = PLAIN.read_bytes()
+
+    def one(name: str) -> None:
+        done = subprocess.run(
+            ["ssh", "-F", str(config), name, "sh", "-s"], input=script, capture_output=True,
+            timeout=300,
+        )  # fmt: skip
+        if done.returncode != 0 or b"qrouter-" not in done.stdout:
+            raise RuntimeError(f"{name}: plain commands failed: {done.stderr[-300:]!r}")
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        list(pool.map(one, names))
+    return time.monotonic() - started
+
+
+def testinfra_xdist(names: list[str], config: Path, jobs: int) -> float | None:
+    """Wall time of the plain testinfra suite with `pytest -n JOBS`; None without xdist."""
+    if importlib.util.find_spec("xdist") is None:
+        return None
+    env = {**os.environ, "LABGRADE_BENCH_HOSTS": ",".join(names), "LABGRADE_BENCH_SSH": str(config)}
+    command = [sys.executable, "-m", "pytest", "-q", "-n", str(jobs), "-p", "no:cacheprovider"]
+    started = time.monotonic()
+    done = subprocess.run(
+        [*command, str(TESTINFRA_SUITE)], capture_output=True, text=True, env=env, cwd=ROOT
+    )
+    wall = time.monotonic() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"plain testinfra suite failed: {done.stdout[-500:]}")
+    return wall
 
 
 def open_fds() -> int:
@@ -112,12 +154,23 @@ def bench(count: int, jobs: int, delay_ms: float, work: Path) -> None:
             fds.append(open_fds())
         floors.append(floor(names, config, command, jobs))
         best_floor = min(floors)
+        plain = min(plain_floor(names, config, jobs) for _ in range(2))
+        testinfra_wall = testinfra_xdist(names, config, jobs)
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"N={count} jobs={jobs} delay={delay_ms:g} ms")
         print(f"  floor (plain ssh + gather): {', '.join(f'{f:.2f} s' for f in floors)}")
         print(f"  batch x3:                   {', '.join(f'{w:.2f} s' for w in walls)}")
         ratios = ", ".join(f"{w / best_floor:.2f}x" for w in walls)
         print(f"  batch / best floor:         {ratios}")
+        print(f"  plain-commands floor:       {plain:.2f} s (ssh + the commands the checks need)")
+        plain_ratios = ", ".join(f"{w / plain:.2f}x" for w in walls)
+        print(f"  batch / plain-commands:     {plain_ratios}  (goal: at most 1.25x)")
+        if testinfra_wall is None:
+            print("  testinfra + xdist:          not measured (pip install pytest-xdist)")
+        else:
+            print(f"  testinfra + xdist:          {testinfra_wall:.2f} s")
+            speedup = testinfra_wall / min(walls)
+            print(f"  testinfra / best batch:     {speedup:.2f}x  (goal: at least 8x)")
         print(f"  remote commands per host:   {commands} (students in error: {errors})")
         print(f"  peak RSS of this process:   {peak_mb:.0f} MB")
         print(f"  open fds before/after each: {' -> '.join(map(str, fds))}")
