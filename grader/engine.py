@@ -22,7 +22,7 @@ from grader.facts.types import Facts
 from grader.facts.verdict import cleanup_verdict
 from grader.outcome import CannotGrade, Outcome
 from grader.result import CheckResult, ExerciseResult, HostResult
-from grader.rubric import CheckFunction, CheckSpec, Exercises
+from grader.rubric import CheckFunction, CheckSpec, Exercises, matches
 
 MAX_TEXT = 10_000  # characters kept of a check's evidence / expected / see
 
@@ -120,6 +120,30 @@ def _discovered(
     return found
 
 
+def only_hint(exercises: Exercises, only: Sequence[str] | None, backend: str) -> str | None:
+    """When --only names a part of the lab that this host's backend grades under another id
+    (`--only sg` on ML2/OVN), the id to use instead."""
+    graded_as = exercises.grading_backend(backend)
+    for name in only or ():
+        named = [c for c in exercises.checks() if matches(c, name)]
+        if not named or any(c.applies_to(graded_as) for c in named):
+            continue
+        sections = {c.section for c in named}
+        instead = [
+            e.id
+            for e in exercises.exercises
+            if any(
+                c.backends and c.section in sections and c.applies_to(graded_as) for c in e.checks
+            )
+        ]
+        if instead:
+            return (
+                f"--only {name}: this host ({backend}) grades that part of the lab as "
+                f"{', '.join(instead)}: run `labgrade check --only {','.join(instead)}`"
+            )
+    return None
+
+
 def grade(
     exercises: Exercises,
     facts: Facts,
@@ -154,7 +178,8 @@ def grade(
         status="graded",
         backend=facts.backend,
         backend_problem=facts.backend_problem,
-        verdict=cleanup_verdict(facts) if isinstance(facts, Facts) else None,
+        verdict=only_hint(exercises, only, backend)
+        or (cleanup_verdict(facts) if isinstance(facts, Facts) else None),
         gather_cut=getattr(facts, "gather_cut", None),
         discovered=_discovered(facts, exercises, backend, only),
         score=sum(e.score for e in results),

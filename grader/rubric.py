@@ -106,7 +106,7 @@ class Exercises:
         to BACKEND (all of them when none does); a check named by its id is always graded.
         So naming every default exercise grades what the default does."""
         if only:
-            unknown = [n for n in only if not any(_matches(c, n) for c in self.checks())]
+            unknown = [n for n in only if not any(matches(c, n) for c in self.checks())]
             if unknown:
                 raise LabgradeError(
                     f"--only {unknown[0]}: no such exercise or check"
@@ -115,7 +115,7 @@ class Exercises:
             chosen = None if backend is None else self.grading_backend(backend)
             wanted = set()
             for name in only:
-                named = [c for c in self.checks() if _matches(c, name)]
+                named = [c for c in self.checks() if matches(c, name)]
                 fitting = [c for c in named if chosen is None or c.applies_to(chosen)]
                 exact = any(c.id == name for c in named)
                 wanted |= {c.id for c in (named if exact or not fitting else fitting)}
@@ -141,11 +141,12 @@ class Exercises:
         return Selection(tuple(exercises), to_run)
 
 
-def _matches(check: CheckSpec, name: str) -> bool:
+def matches(check: CheckSpec, name: str) -> bool:
+    """CHECK is selected by the --only NAME: its id, its exercise, or a prefix before a dot."""
     return name in (check.id, check.exercise) or check.id.startswith(name + ".")
 
 
 def _did_you_mean(name: str, choices: Iterable[str]) -> str:
     """ " (did you mean 'X'?)" for the choice closest to NAME, ignoring case; else ""."""
-    close = difflib.get_close_matches(name.lower(), list(choices), n=1)
+    close = difflib.get_closematches(name.lower(), list(choices), n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""

@@ -103,7 +103,8 @@ def _bar(exercise: ExerciseResult, size: int) -> str:
 
 
 def _summary(result: HostResult, layout: _Layout) -> list[str]:
-    """The first screen: the total, one bar per exercise, and next."""
+    """The first screen: the total, where the host stands, next, then one bar per exercise and
+    the note on the backend (often long: after what the student acts on)."""
     counts = ", ".join(f"{n} {status}" for status, n in result.counts().items() if n)
     total = f"Total: {number(result.score)}/{number(result.max_score)}"
     lines = [layout.paint("bold", total) + (f"  ({counts})" if counts else "")]
@@ -112,9 +113,9 @@ def _summary(result: HostResult, layout: _Layout) -> list[str]:
     if best is not None and best.max_score and best.score / best.max_score > share:
         text = f"best so far: {number(best.score)}/{number(best.max_score)} on {best.at}"
         lines += wrap(f"{text} (`labgrade history` shows the timeline)", layout.width)
-    for note in (result.verdict, result.backend_problem):
-        if note:
-            lines += [layout.paint("error", line) for line in wrap(note, layout.width, "! ", "  ")]
+    if result.verdict:
+        lines += [layout.paint("error", x) for x in wrap(result.verdict, layout.width, "! ", "  ")]
+    lines += _next(result, layout)
     size = 10 if layout.width >= 60 else 5
     scores = [f"{number(e.score)}/{number(e.max_score)}" for e in result.exercises]
     column = max((len(score) for score in scores), default=0)
@@ -123,7 +124,9 @@ def _summary(result: HostResult, layout: _Layout) -> list[str]:
         title = escape_unsafe(exercise.title)
         title = title if len(title) <= room else title[: max(room - 1, 1)] + "~"
         lines.append(f"  {title:<{room}} {_bar(exercise, size)} {score:>{column}}")
-    lines += _next(result, layout)
+    if result.backend_problem:
+        note = wrap(result.backend_problem, layout.width, "! ", "  ")
+        lines += [layout.paint("error", line) for line in note]
     return lines
 
 

@@ -226,3 +226,13 @@ def test_the_documented_example_is_a_real_report(
     documented = set(re.findall(r"^\| `(\w+)(?:\[\])?` \|", doc, flags=re.MULTILINE))
     check_keys = set(real["exercises"][0]["checks"][0])
     assert documented == set(real) | check_keys
+
+
+def test_only_on_another_backend_names_the_id_to_use(capsys) -> None:
+    """`--only sg` on an ML2/OVN host: the first lines say which exercise grades it there."""
+    from grader.cli import main
+
+    snapshots = Path(__file__).resolve().parents[1] / "data" / "snapshots"
+    main(["check", "--snapshot", str(snapshots / "ovn.json"), "--only", "sg"])
+    first = " ".join(" ".join(capsys.readouterr().out.splitlines()[:8]).split())
+    assert "run `labgrade check --only ovn-security-groups`" in first
