@@ -148,5 +148,5 @@ def matches(check: CheckSpec, name: str) -> bool:
 
 def _did_you_mean(name: str, choices: Iterable[str]) -> str:
     """ " (did you mean 'X'?)" for the choice closest to NAME, ignoring case; else ""."""
-    close = difflib.get_closematches(name.lower(), list(choices), n=1)
+    close = difflib.get_close_matches(name.lower(), list(choices), n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
