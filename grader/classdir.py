@@ -90,6 +90,7 @@ class ClassDir:
             "rubric": manifest.rubric,
             "students": [
                 {"id": s.id, "name": s.name, "email": s.email, "target": s.target}
+                | ({"extra": dict(s.extra)} if s.extra else {})
                 for s in manifest.students
             ],
         }
@@ -118,7 +119,13 @@ class ClassDir:
             doc = json.loads(read_bounded(self.manifest_path, MAX_RESULT_BYTES))
             only = doc["only"]
             students = tuple(
-                Student(id=s["id"], target=s["target"], name=s["name"], email=s["email"])
+                Student(
+                    id=s["id"],
+                    target=s["target"],
+                    name=s["name"],
+                    email=s["email"],
+                    extra=tuple((str(k), str(v)) for k, v in (s.get("extra") or {}).items()),
+                )
                 for s in doc["students"]
             )
             if doc.get("format") != MANIFEST_FORMAT:

@@ -30,6 +30,9 @@ USER_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
 SPEC_PATTERN = re.compile(r"^[A-Za-z0-9_@:./?&=\[\]%+,~-]+$")
 SSH_SCHEMES = ("ssh", "safe-ssh", "paramiko")
 STUDENT_KEYS = ("id", "name", "email", "target")
+# grades.csv's own columns: a roster column of that name would be ambiguous there
+GRADEBOOK_COLUMNS = ("status", "score", "max_score", "percent", "feedback", "error")
+DELIMITERS = (",", ";", "\t")
 CONNECTION_KEYS = (
     "user",
     "port",
@@ -56,6 +59,7 @@ class Student:
     sudo: bool | None = None  # None: as the command line says
     accept_new_host_keys: bool | None = None  # None: as the command line says
     ssh_args: tuple[str, ...] = ()  # more ssh options (an Ansible inventory's ssh args)
+    extra: tuple[tuple[str, str], ...] = ()  # a CSV roster's other columns, passed through
 
     @property
     def host(self) -> str:
@@ -236,18 +240,30 @@ def load_class_yaml(path: str, text: str) -> list[Student]:
     return check_unique(students, lines, path)
 
 
+def delimiter(first_line: str) -> str:
+    """The CSV delimiter of a roster: `,`, or `;` (a spreadsheet in a locale with a decimal
+    comma) or a tab, whichever separates more fields of the header line (outside quotes)."""
+    unquoted = re.sub(r'"[^"]*"', "", first_line)
+    return max(DELIMITERS, key=lambda d: (unquoted.count(d), d == ","))
+
+
 def load_class_csv(path: str, text: str) -> list[Student]:
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    """A CSV roster: id and target, the known keys, and any other column, which is kept as
+    is (Student.extra) and passed through to grades.csv. `,`, `;` or tab separated."""
+    text = text.removeprefix("\ufeff")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text.split("\n", 1)[0]))
     try:
-        header = [name.strip().lower() for name in next(reader)]
+        names = [name.strip() for name in next(reader)]
     except StopIteration:
         raise InputFileError(path, 1, None, "the file is empty") from None
     except csv.Error as error:
         raise InputFileError(path, 1, None, f"not CSV: {error}") from None
     allowed = STUDENT_KEYS + CONNECTION_KEYS
+    header = [name.lower() if name.lower() in allowed else name for name in names]
     for name in header:
-        if name not in allowed:
-            raise InputFileError(path, 1, name, f"unknown column ({', '.join(allowed)})")
+        if name.lower() in GRADEBOOK_COLUMNS or not name:
+            what = "an empty column name" if not name else "a column of grades.csv itself"
+            raise InputFileError(path, 1, name or None, f"{what}: rename it in the roster")
     for required in ("id", "target"):
         if required not in header:
             raise InputFileError(path, 1, required, "the header lacks this column")
@@ -265,7 +281,10 @@ def load_class_csv(path: str, text: str) -> list[Student]:
                     path, line, None, f"{len(row)} fields, the header has {len(header)}"
                 )
             fields = Fields(path, base_dir, line, {})
-            students.append(fields.student(dict(zip(header, row, strict=True))))
+            cells = dict(zip(header, row, strict=True))
+            extra = tuple((name, cells[name]) for name in header if name not in allowed)
+            student = fields.student({k: v for k, v in cells.items() if k in allowed})
+            students.append(replace(student, extra=extra))
             lines.append(line)
     except csv.Error as error:
         raise InputFileError(path, reader.line_num, None, f"not CSV: {error}") from None

@@ -22,7 +22,7 @@ from grader.commands.options import (
     connect_options,
     split_only,
 )
-from grader.commands.reports import add_report_option, class_reports
+from grader.commands.reports import add_class_report_options, class_reports
 from grader.errors import LabgradeError
 from grader.inventory import Student, load_inventory
 from grader.inventory_ansible import load_ansible_inventory
@@ -83,9 +83,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_exercises_option(parser)
     add_only_option(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress display")
-    add_report_option(
-        parser.add_argument_group("output"), "default: the format's file in DIR, or stdout"
-    )
+    add_class_report_options(parser)
     add_connection_options(parser)
     parser.set_defaults(handler=run)
 
@@ -202,7 +200,7 @@ def run(args: argparse.Namespace) -> int:
             batch = BatchRun(interrupted=True)
         signals.hold()
         entries = [(s, batch.results.get(s.id) or kept.get(s.id)) for s in students]
-        code = finish_class(classdir, entries, exercises, args.only, args.report)
+        code = finish_class(classdir, entries, exercises, args.only, args.report, args.csv_bom)
         if not (batch.interrupted or signals.received):
             return code
         left = sum(1 for _, result in entries if result is None)

@@ -18,12 +18,13 @@ def finish_class(
     exercises: Exercises,
     only: Sequence[str] | None,
     reports: Sequence[ReportSpec] = (),
+    csv_bom: bool = False,
 ) -> int:
     """Write the class reports (grades.csv, junit.xml and REPORTS), print the summary;
     EXIT_HOST if a student is in error. grades.csv has a column for each exercise of the
     lab's own selection and each exercise graded for some student, in the rubric's order."""
     lab_own = [exercise.id for exercise in exercises.select(only).exercises]
-    report = ClassReport(entries, lab_own, [e.id for e in exercises.exercises])
+    report = ClassReport(entries, lab_own, [e.id for e in exercises.exercises], csv_bom=csv_bom)
     written = write_class_reports(class_reports(reports, classdir.path), report)
     print(f"labgrade: wrote {', '.join(written)} and {classdir.students_dir}/", file=sys.stderr)
     if any(result is not None and not result.has_grade for _, result in entries):

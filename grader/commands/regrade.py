@@ -10,7 +10,7 @@ from pathlib import Path
 from grader.classdir import ClassDir, Entry, Manifest, describe_rubric
 from grader.commands.class_output import finish_class
 from grader.commands.options import add_command, add_exercises_option, add_only_option, split_only
-from grader.commands.reports import add_report_option, class_reports
+from grader.commands.reports import add_class_report_options, class_reports
 from grader.errors import InputFileError
 from grader.grading import grade_snapshot, why
 from grader.inventory import Student
@@ -39,9 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("directory", metavar="DIR", help="the --out DIR of `labgrade batch`")
     add_exercises_option(parser)
     add_only_option(parser)
-    add_report_option(
-        parser.add_argument_group("output"), "default: the format's file in DIR, or stdout"
-    )
+    add_class_report_options(parser)
     parser.set_defaults(handler=run)
 
 
@@ -99,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     classdir.write_manifest(
         Manifest(manifest.students, exercises_file, tuple(only) if only else None, rubric)
     )
-    return finish_class(classdir, entries, exercises, only, args.report)
+    return finish_class(classdir, entries, exercises, only, args.report, args.csv_bom)
 
 
 def rubric_change(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from grader.commands.options import write_output
@@ -55,6 +55,17 @@ def add_report_option(group: argparse._ArgumentGroup, where: str) -> None:
         default=[],
         metavar="FORMAT[=FILE]",
         help=f"also write FORMAT to FILE ({where}); repeatable. Formats: {lines}",
+    )
+
+
+def add_class_report_options(parser: argparse.ArgumentParser) -> None:
+    """batch's and regrade's output options: --report, --csv-bom."""
+    group = parser.add_argument_group("output")
+    add_report_option(group, "default: the format's file in DIR, or stdout")
+    group.add_argument(
+        "--csv-bom",
+        action="store_true",
+        help="start grades.csv with a UTF-8 byte order mark (Excel then reads accents right)",
     )
 
 
@@ -139,7 +150,7 @@ def write_class_reports(specs: Sequence[ReportSpec], report: ClassReport) -> lis
     for spec in [s for s in specs if s.file != STDOUT] + [s for s in specs if s.file == STDOUT]:
         assert spec.reporter.klass is not None  # _checked
         color = spec.file == STDOUT and use_color(sys.stdout)
-        text = spec.reporter.klass(ClassReport(report.entries, report.shown, report.order, color))
+        text = spec.reporter.klass(replace(report, color=color))
         write_output(spec.file or STDOUT, text)
         if spec.file != STDOUT:
             written.append(spec.file)

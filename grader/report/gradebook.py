@@ -1,6 +1,10 @@
 """grades.csv: one row per student, for a spreadsheet or an LMS import (docs/batch.md).
 
-    id,name,email,status,score,max_score,percent,<one column per exercise>,error
+    id,name,email,<the roster's other columns>,status,score,max_score,percent,
+    <one column per exercise>,feedback,error
+
+The roster's other columns (a CSV inventory's, e.g. an LMS export's "SIS User ID") come after
+email, unchanged, so grades.csv can go back to where the roster came from.
 
 The exercise columns are the lab's own (those of its backend, ml2-ovs-iptables-hybrid) and
 every other exercise graded for some student (a backend's variant, such as
@@ -12,6 +16,9 @@ student's backend is empty.
 
 status is `graded`, `error` (the host could not be graded: score, percent and exercise cells
 are empty, the reason is in `error`) or `pending` (not graded yet: an interrupted batch).
+feedback is for the student, one line per check that lost points ("SSH (tcp/22) is allowed
+in: -8 (fail)"), "All checks passed." or why nothing could be graded. With BOM (--csv-bom)
+the text starts with a UTF-8 byte order mark, which Excel needs to read UTF-8.
 Every cell that a spreadsheet would read as a formula (starting with = + - @, a tab or a
 carriage return) is prefixed with a single quote.
 """
@@ -26,7 +33,8 @@ from grader.inventory import Student
 from grader.report.safetext import number, strip_unsafe
 from grader.result import HostResult
 
-FIXED_COLUMNS = ("id", "name", "email", "status", "score", "max_score", "percent")
+STUDENT_COLUMNS = ("id", "name", "email")
+GRADE_COLUMNS = ("status", "score", "max_score", "percent")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -41,14 +49,33 @@ def percent(result: HostResult) -> str:
     return number(round(100 * result.score / result.max_score, 1))
 
 
-def row(student: Student, result: HostResult | None, exercise_ids: Sequence[str]) -> list[str]:
-    cells = [student.id, student.name, student.email]
+def feedback(result: HostResult) -> str:
+    """For the student: each check that lost points, with the points lost, one per line."""
+    if result.ungraded_reason is not None:
+        return "Could not be graded: " + strip_unsafe(result.ungraded_reason).replace("\n", " ")
+    lost = [
+        f"{strip_unsafe(c.title)}: -{number(c.max_points - c.points)} ({c.status})"
+        for c in result.checks()
+        if c.points < c.max_points
+    ]
+    return "\n".join(lost) or "All checks passed."
+
+
+def row(
+    student: Student,
+    result: HostResult | None,
+    exercise_ids: Sequence[str],
+    extra_columns: Sequence[str] = (),
+) -> list[str]:
+    extra = dict(student.extra)
+    cells = [student.id, student.name, student.email, *[extra.get(c, "") for c in extra_columns]]
     if result is None:
-        return [*cells, "pending", "", "", "", *[""] * len(exercise_ids), ""]
+        return [*cells, "pending", "", "", "", *[""] * len(exercise_ids), "", ""]
     if result.ungraded_reason is not None:
         blanks = [""] * len(exercise_ids)
         reason = strip_unsafe(result.ungraded_reason).replace("\n", " ")
-        return [*cells, "error", "", number(result.max_score), "", *blanks, reason]
+        max_score = number(result.max_score)
+        return [*cells, "error", "", max_score, "", *blanks, feedback(result), reason]
     scores = {exercise.id: number(exercise.score) for exercise in result.exercises}
     return [
         *cells,
@@ -57,6 +84,7 @@ def row(student: Student, result: HostResult | None, exercise_ids: Sequence[str]
         number(result.max_score),
         percent(result),
         *[scores.get(exercise_id, "") for exercise_id in exercise_ids],
+        feedback(result),
         "",
     ]
 
@@ -82,13 +110,17 @@ def render_gradebook(
     entries: Sequence[tuple[Student, HostResult | None]],
     shown: Sequence[str],
     order: Sequence[str] = (),
+    bom: bool = False,
 ) -> str:
     """The CSV text (RFC 4180, CRLF line ends) for ENTRIES, in their order; the exercise
-    columns are exercise_columns(ENTRIES, SHOWN, ORDER)."""
+    columns are exercise_columns(ENTRIES, SHOWN, ORDER); BOM: start with a UTF-8 BOM."""
     exercise_ids = exercise_columns(entries, shown, order)
+    extra = list(dict.fromkeys(name for student, _ in entries for name, _ in student.extra))
+    header = [*STUDENT_COLUMNS, *extra, *GRADE_COLUMNS, *exercise_ids, "feedback", "error"]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([neutralise(c) for c in (*FIXED_COLUMNS, *exercise_ids, "error")])
+    writer.writerow([neutralise(c) for c in header])
     for student, result in entries:
-        writer.writerow([neutralise(cell) for cell in row(student, result, exercise_ids)])
-    return out.getvalue()
+        cells = row(student, result, exercise_ids, extra)
+        writer.writerow([neutralise(strip_unsafe(cell)) for cell in cells])
+    return ("\ufeff" if bom else "") + out.getvalue()

@@ -54,6 +54,7 @@ class ClassReport:
     shown: Sequence[str] = ()  # exercise ids that always get a column (the lab's own)
     order: Sequence[str] = ()  # every exercise id, in the rubric's order
     color: bool = False
+    csv_bom: bool = False  # grades.csv starts with a UTF-8 BOM (--csv-bom: for Excel)
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,9 @@ REPORTERS: dict[str, Reporter] = {
         Reporter(
             "csv",
             "the gradebook, one row per student (docs/batch.md)",
-            klass=lambda report: render_gradebook(report.entries, report.shown, report.order),
+            klass=lambda report: render_gradebook(
+                report.entries, report.shown, report.order, bom=report.csv_bom
+            ),
             class_file="grades.csv",
         ),
         Reporter(

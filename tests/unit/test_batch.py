@@ -203,7 +203,7 @@ def test_regrade_equals_live_and_follows_the_rubric(
             expected["remote_commands"] = 0
         assert doc == expected
     assert main(["regrade", str(out), "--only", "sg"]) == 3
-    assert list(rows(out)[0])[7:] == ["security-groups", "error"]
+    assert list(rows(out)[0])[7:] == ["security-groups", "feedback", "error"]
     assert json.loads((out / "batch.json").read_text())["only"] == ["sg"]
 
 
@@ -241,7 +241,7 @@ def test_mixed_backends_cells_add_up_to_the_score(
         if command:
             assert main(command) == 0
         table = rows(out)
-        header = list(table[0])[7:-1]
+        header = list(table[0])[7:-2]
         order = [e.id for e in load_exercises().exercises]
         assert header == sorted(header, key=order.index)
         assert {"security-groups", "ovsfw-security-groups", "ovn-security-groups"} <= set(header)
@@ -397,3 +397,26 @@ def test_a_host_where_every_check_is_an_error_is_that_students_error(
     monkeypatch.setattr(grader.batch, "grade_target", None)  # regrade touches no host
     assert main(["regrade", str(out), "--only", "sg"]) == 3  # --only is per run
     assert {r["id"]: r["status"] for r in rows(out)} == {"ok": "graded", "ovn": "error"}
+
+
+def test_roster_columns_survive_batch_and_regrade_and_csv_bom(
+    tmp_path: Path, fake_hosts: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A `;`-separated roster (an LMS export) with columns labgrade does not know: grades.csv
+    keeps them after email, through regrade too; --csv-bom starts it with a BOM."""
+    inventory = tmp_path / "roster.csv"
+    inventory.write_text("id;target;SIS User ID;group\nada;complete-0;S-1;B\nbob;down-1;S-2;A\n")
+    out = tmp_path / "out"
+    assert main(["batch", str(inventory), "--out", str(out), "--quiet", "--csv-bom"]) == 3
+    raw = (out / "grades.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfid,name,email,SIS User ID,group,status,")
+    monkeypatch.setattr(grader.batch, "grade_target", None)  # regrade touches no host
+    assert main(["regrade", str(out)]) == 3
+    table = {r["id"]: r for r in rows(out)}
+    assert (table["ada"]["SIS User ID"], table["ada"]["group"], table["bob"]["group"]) == (
+        "S-1",
+        "B",
+        "A",
+    )
+    assert table["ada"]["feedback"] == "All checks passed."
+    assert table["bob"]["feedback"].startswith("Could not be graded: down-1 is unreachable")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from grader.grading import grade_snapshot
-from grader.inventory import Student
+from grader.inventory import Student, load_inventory
 from grader.model import load_exercises
 from grader.report.gradebook import neutralise, render_gradebook
 from grader.report.progress import LineProgress, TerminalProgress, make_progress
@@ -58,7 +58,9 @@ def test_formula_cells_are_neutralised(cell: str) -> None:
 
 def test_gradebook_rows() -> None:
     text = render_gradebook(ENTRIES, ["sg", "dhcp"])
-    assert text.splitlines()[0] == ("id,name,email,status,score,max_score,percent,sg,dhcp,error")
+    assert text.splitlines()[0] == (
+        "id,name,email,status,score,max_score,percent,sg,dhcp,feedback,error"
+    )
     ada, bob, cy, di = parse(text)
     assert ada["name"] == '\'=HYPERLINK("x")'
     assert (ada["status"], ada["score"], ada["max_score"], ada["percent"]) == (
@@ -154,3 +156,46 @@ def test_pass_rates_count_only_the_students_whose_backend_has_the_check() -> Non
     assert rates["sg.ssh"] == ("100", "1/1")  # only the iptables_hybrid host has it
     assert rates["ovn.sg-ssh"] == ("50", "1/2")
     assert rates["devices.instance-tap"] == ("100", "3/3")  # every backend has it
+
+
+def test_feedback_names_each_lost_check_with_its_points() -> None:
+    ada, bob, cy, di = parse(render_gradebook(ENTRIES, ["sg", "dhcp"]))
+    assert ada["feedback"] == "All checks passed."
+    assert bob["feedback"].splitlines() == ["title sg.ssh: -8 (fail)", "title sg.icmp: -8 (skip)"]
+    assert cy["feedback"] == "Could not be graded: h3 is unreachable: connection refused"
+    assert di["feedback"] == ""
+
+
+def test_extra_roster_columns_pass_through_after_email() -> None:
+    extra = (("SIS User ID", "=S123"), ("group", "B"))
+    entries = [(Student("ada", "ssh://h", extra=extra), graded()), ENTRIES[3]]
+    text = render_gradebook(entries, ["sg"])
+    header = text.splitlines()[0].split(",")
+    assert header[:6] == ["id", "name", "email", "SIS User ID", "group", "status"]
+    ada, di = parse(text)
+    assert (ada["SIS User ID"], ada["group"], di["group"]) == ("'=S123", "B", "")
+
+
+def test_csv_bom_is_one_utf8_byte_order_mark() -> None:
+    text = render_gradebook(ENTRIES, ["sg"], bom=True)
+    assert text.startswith("\ufeffid,name,") and text.count("\ufeff") == 1
+    assert not render_gradebook(ENTRIES, ["sg"]).startswith("\ufeff")
+
+
+def test_the_lms_samples_are_what_labgrade_reads_and_writes() -> None:
+    """docs/samples: the Canvas roster loads (its columns kept for grades.csv) and the Moodle
+    sample has grades.csv's current columns (docs/batch.md, Importing grades.csv)."""
+    samples = Path(__file__).resolve().parents[2] / "docs" / "samples"
+    ada, _ = load_inventory(samples / "canvas-roster.csv")
+    assert (ada.id, ada.target) == ("10234", "ssh://stack@devstack-07")
+    assert [name for name, _ in ada.extra] == [
+        "Student",
+        "SIS User ID",
+        "SIS Login ID",
+        "Section",
+    ]
+    sample = (samples / "moodle-grades.csv").read_text().splitlines()[0].split(",")
+    exercises = load_exercises()
+    lab_own = [e.id for e in exercises.select(None).exercises]
+    header = render_gradebook([], lab_own, [e.id for e in exercises.exercises]).splitlines()[0]
+    assert sample == header.split(",")

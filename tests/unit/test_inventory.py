@@ -84,7 +84,7 @@ def test_class_yaml_errors_name_file_line_and_field(tmp_path: Path, text: str, w
 @pytest.mark.parametrize(
     ("text", "where"),
     [
-        ("id,target,colour\na,h,red\n", ":1: key 'colour':"),
+        ("id,target,score\na,h,red\n", ":1: key 'score':"),
         ("name,target\nAda,h\n", ":1: key 'id':"),
         ("id,target\na,h\nb,h,extra\n", ":3:"),
         ("id,target\na,h\n\nb c,h\n", ":4: key 'id':"),
@@ -148,3 +148,21 @@ def test_ansible_errors_use_ansible_names(tmp_path: Path, monkeypatch: pytest.Mo
         load_ansible_inventory(write(tmp_path, "hosts", text))
     with pytest.raises(InputFileError, match=r":2: key 'host name':"):
         load_ansible_inventory(write(tmp_path, "h2", "[class]\nbad!name\n"))
+
+
+@pytest.mark.parametrize("separator", [",", ";", "\t"])
+def test_a_roster_separated_by_commas_semicolons_or_tabs(tmp_path: Path, separator: str) -> None:
+    """A spreadsheet in a locale with a decimal comma saves `;`-separated CSV; extra columns
+    (an LMS export's) are kept, with their own names, for grades.csv."""
+    rows = [
+        ["id", "Target", "Email", "SIS User ID", "Section"],
+        ["ada", "lab-1", "a@x", "S1", "A;B"],
+    ]
+    lines = [
+        separator.join(f'"{c}"' if separator in c or ";" in c else c for c in row) for row in rows
+    ]
+    path = tmp_path / "roster.csv"
+    path.write_text("\ufeff" + "\n".join(lines) + "\n", encoding="utf-8")
+    (ada,) = load_inventory(path)
+    assert (ada.id, ada.target, ada.email) == ("ada", "ssh://lab-1", "a@x")
+    assert ada.extra == (("SIS User ID", "S1"), ("Section", "A;B"))

@@ -48,7 +48,7 @@ def test_only_is_for_one_regrade_then_the_default_rubric_again(graded_class: Pat
     live = rows(graded_class)
     assert [r["score"] for r in live] == ["100", "90"]
     assert main(["regrade", str(graded_class), "--only", "sg"]) == 0
-    assert list(rows(graded_class)[0])[7:] == ["security-groups", "error"]
+    assert list(rows(graded_class)[0])[7:] == ["security-groups", "feedback", "error"]
     assert main(["regrade", str(graded_class)]) == 0
     assert rows(graded_class) == live
     manifest = json.loads((graded_class / "batch.json").read_text())
