@@ -85,7 +85,7 @@ EXPECTED: dict[str, tuple[int | None, str | None]] = {
     "inv-sudo-string.yaml": (4, "sudo"),
     "inv-syntax.yaml": (4, None),
     "inv-target-metachars.yaml": (3, "target"),
-    "inv-unknown-column.csv": (1, "colour"),
+    "inv-gradebook-column.csv": (1, "score"),
     "inv-unknown-key.yaml": (4, "colour"),
     "inv-unsafe-id.yaml": (2, "id"),
 }
