@@ -81,8 +81,10 @@ class Proxy:
     @property
     def from_pages(self) -> list[str]:
         """The requests not made by the browser for itself: even with every flag above,
-        chromium asks Google's services for the time, component updates and accounts."""
-        return [r for r in self.requests if host_of(r).rsplit(".", 2)[-2:] not in BROWSER_OWN]
+        chromium asks Google's services for the time, component updates and accounts (and
+        may open a connection it never uses: no request line, nothing asked)."""
+        requests = [r for r in self.requests if len(r.split(" ")) == 3]  # not a bare connect
+        return [r for r in requests if host_of(r).rsplit(".", 2)[-2:] not in BROWSER_OWN]
 
 
 BROWSER_OWN = (["google", "com"], ["googleapis", "com"], ["gstatic", "com"])
