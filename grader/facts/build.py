@@ -59,9 +59,10 @@ def _build(snapshot: Snapshot) -> Facts:
     processes = snapshot.root("processes")
     if processes is not None:
         facts.processes, problem = parse_safely(parse_processes, processes)
-        if problem is not None:
+        if problem is not None:  # the checks that read processes are `error`, the rest graded
             facts.processes = []
-            facts.problems.append(f"the process list: {problem}")
+            for name in ("processes", "pid_netns", "dnsmasq"):
+                facts.refuse(name, f"`ps -eww -o pid,args`: {problem}")
     facts.pid_netns = _pid_netns(snapshot)
     _openflow(facts)
     facts.backend, facts.backend_problem = recognise(facts)

@@ -266,12 +266,11 @@ def test_a_parser_that_raises_costs_only_the_checks_reading_its_record(
     def broken(text: str) -> list[Any]:
         raise IndexError("crafted route line")
 
+    expected = {**statuses("complete"), "routing.default-route": "error"}
     monkeypatch.setattr(grader.facts.namespace, "parse_ip_route", broken)
     result = grade_snapshot(snapshot("complete"), exercises(), None, "x")
     graded = {check.id: check for check in result.checks()}
-    assert graded["routing.default-route"].status == "error"
     assert "IndexError: crafted route line" in graded["routing.default-route"].evidence
-    expected = {**statuses("complete"), "routing.default-route": "error"}
     assert {key: check.status for key, check in graded.items()} == expected
 
 
@@ -289,3 +288,19 @@ def test_numbers_in_host_text_are_ascii_digits_only() -> None:
     assert parse_pids("1 \u00b2 \u0663 1_0 +5 " + "9" * 5000 + " 2") == [1, 2]
     assert parse_peer_ifindex("     peer_ifindex: \u0663\n") is None
     assert parse_peer_ifindex("     peer_ifindex: 7\n") == 7
+
+
+def test_a_process_list_no_parser_can_read_costs_only_the_checks_reading_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import grader.facts.build
+
+    def broken(text: str) -> list[Any]:
+        raise ValueError("crafted ps line")
+
+    expected = {**statuses("complete"), "dhcp.dnsmasq": "error"}
+    monkeypatch.setattr(grader.facts.build, "parse_processes", broken)
+    result = grade_snapshot(snapshot("complete"), exercises(), None, "x")
+    graded = {check.id: check for check in result.checks()}
+    assert "ValueError: crafted ps line" in graded["dhcp.dnsmasq"].evidence
+    assert {key: check.status for key, check in graded.items()} == expected
