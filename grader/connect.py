@@ -12,6 +12,7 @@ and keep-alives, and the `timeout` program around the command where it runs.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import re
 import shlex
 import shutil
@@ -50,6 +51,7 @@ class ConnectOptions:
     ssh_config: str | None = None
     ssh_identity_file: str | None = None
     sudo: bool = False
+    sudo_user: str | None = None  # --sudo-user: `sudo -n -u USER` (implies sudo)
     timeout: float = 120.0  # seconds for connect + gather
     accept_new_host_keys: bool = False  # OpenSSH's StrictHostKeyChecking=accept-new
     ssh_args: tuple[str, ...] = ()  # more ssh options (an Ansible inventory's ssh_common_args)
@@ -110,7 +112,11 @@ def wrap_command(command: str, options: ConnectOptions) -> str:
         f"T=; if command -v timeout >/dev/null 2>&1; then T='timeout -k {KILL_GRACE} {seconds}'; fi"
     ]
     sudo = ""
-    if options.sudo:
+    if options.sudo_user:  # validated (USER_PATTERN): one word, no shell syntax
+        user = shlex.quote(options.sudo_user)
+        lines.append(f"""U={user}; S=; if [ "$(id -un)" != "$U" ]; then S="sudo -n -u $U"; fi""")
+        sudo = " $S"
+    elif options.sudo:
         lines.append("""S=; if [ "$(id -u)" -ne 0 ]; then S='sudo -n'; fi""")
         sudo = " $S"
     lines.append(f"exec $T{sudo} sh -c {shlex.quote(command)}")
@@ -184,6 +190,11 @@ def missing_program(spec: str) -> str | None:
     needed = [LOCAL_PROGRAMS[scheme]] if scheme in LOCAL_PROGRAMS else []
     if scheme in ("ssh", "safe-ssh") and ":" in rest.split("?", 1)[0].rpartition("@")[0]:
         needed.append(("sshpass", "sshpass"))  # a password in the spec
+    if scheme == "paramiko" and importlib.util.find_spec("paramiko") is None:
+        return (
+            f"paramiko:// needs the Python package paramiko, which is not installed: "
+            f"pip install 'labgrade[paramiko]' (or use ssh://{rest})"
+        )
     for program, package in needed:
         if shutil.which(program) is None:
             install = f"install the Debian package {package}" if package else "install it"
@@ -322,7 +333,8 @@ def command_problem(
 ) -> str | None:
     """The one-line reason why a finished command gave no usable output, or None."""
     lowered = stderr.lower()
-    if options.sudo and ("password is required" in lowered or "terminal is required" in lowered):
+    asked = options.sudo or options.sudo_user
+    if asked and ("password is required" in lowered or "terminal is required" in lowered):
         return (
             f"sudo on {name} wants a password; allow passwordless sudo for this user "
             "(e.g. a NOPASSWD line in /etc/sudoers.d/) or connect as root"

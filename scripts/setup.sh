@@ -40,5 +40,5 @@ if [ ! -x .venv/bin/python ]; then
     "$python" -m venv .venv
   fi
 fi
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,ansible]'
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,ansible,paramiko]'
 echo "setup.sh: ready: .venv/bin/labgrade --help" >&2

@@ -9,6 +9,7 @@ from pathlib import Path
 from grader.atomic import write_atomic
 from grader.connect import ConnectOptions
 from grader.errors import LabgradeError
+from grader.inventory import USER_PATTERN
 
 
 def add_command(
@@ -83,6 +84,13 @@ def add_connection_options(parser: argparse.ArgumentParser) -> argparse._Argumen
         help="run the gather with `sudo -n` when the remote user is not root",
     )
     group.add_argument(
+        "--sudo-user",
+        type=user_name,
+        metavar="USER",
+        help="run the gather as USER with `sudo -n -u USER` (unless connected as USER); "
+        "the checks need root's view, so USER is normally root",
+    )
+    group.add_argument(
         "--accept-new-host-keys",
         action="store_true",
         help="record the key of a host not yet in known_hosts (first contact; OpenSSH's "
@@ -96,6 +104,13 @@ def add_connection_options(parser: argparse.ArgumentParser) -> argparse._Argumen
         help="give up on a host after S seconds of connecting and gathering (default: 120)",
     )
     return group
+
+
+def user_name(text: str) -> str:
+    """A user name for --sudo-user: one word of letters, digits, `._-`."""
+    if not USER_PATTERN.match(text) or len(text) > 64:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a user name")
+    return text
 
 
 def positive_seconds(text: str) -> float:
@@ -113,6 +128,7 @@ def connect_options(args: argparse.Namespace, ssh_config: str | None = None) -> 
         ssh_config=ssh_config or args.ssh_config,
         ssh_identity_file=args.ssh_identity_file,
         sudo=args.sudo,
+        sudo_user=args.sudo_user,
         timeout=args.timeout,
         unresolved_hint=getattr(args, "unresolved_hint", None),  # set by labgrade/cli.py
         accept_new_host_keys=args.accept_new_host_keys,

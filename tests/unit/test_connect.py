@@ -205,3 +205,53 @@ def test_an_unresolved_lab_host_name_suggests_lab(
         message = str(caught.value)
         assert message.startswith(f"name not resolved: {name} is not a known host name{hint}")
         assert message.endswith("`labgrade lab ssh-config`)" if hint else "host name")
+
+
+def test_paramiko_is_an_extra_and_its_absence_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`pip install labgrade` pulls no paramiko (a student's DevStack host would build its
+    crypto for nothing); paramiko:// without it says which extra to install."""
+    import importlib.util
+    import tomllib
+    from pathlib import Path
+
+    from grader.cli import main
+
+    project = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    assert not any(d.startswith("paramiko") for d in project["project"]["dependencies"])
+    assert project["project"]["optional-dependencies"]["paramiko"] == ["paramiko>=3.0"]
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "paramiko" else real(name, *a)
+    )
+    assert main(["check", "paramiko://root@127.0.0.1:1"]) == 3
+    err = capsys.readouterr().err
+    assert "pip install 'labgrade[paramiko]'" in err and len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_sudo_user_runs_the_command_as_that_user() -> None:
+    """--sudo-user USER: `sudo -n -u USER` (a real sudo on this machine), none when already
+    USER; the name is validated before it reaches a shell."""
+    import argparse
+    import getpass
+    import shutil
+    import subprocess
+
+    from grader.commands.options import user_name
+    from grader.connect import wrap_command
+
+    assert shutil.which("sudo"), "sudo is in scripts/setup.sh's packages"
+    me = getpass.getuser()
+
+    def whoami(user: str) -> str:
+        command = wrap_command("id -un", ConnectOptions(sudo_user=user, timeout=10))
+        return subprocess.run(["sh", "-c", command], capture_output=True, text=True).stdout
+
+    assert whoami(me) == f"{me}\n"
+    if me == "root":
+        assert whoami("nobody") == "nobody\n"
+    for bad in ("root;id", "$(id)", "a b", ""):
+        with pytest.raises(argparse.ArgumentTypeError):
+            user_name(bad)
