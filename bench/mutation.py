@@ -279,6 +279,7 @@ class LineTracer:
         self.files = files
         self.lines: dict[str, set[str]] = {}  # "file:line" -> test node ids
         self.order: list[str] = []
+        self.failing: set[str] = set()
         self.current = ""
 
     def _local(self, frame: Any, event: str, arg: Any) -> Any:
@@ -298,6 +299,10 @@ class LineTracer:
     def pytest_runtest_teardown(self, item: Any) -> None:
         sys.settrace(None)
 
+    def pytest_runtest_logreport(self, report: Any) -> None:
+        if report.failed:  # fails without any mutant: it can kill none
+            self.failing.add(report.nodeid)
+
 
 def coverage(tests: list[str], targets: list[Path]) -> dict[str, Any]:
     """{"order": [node ids], "lines": {"rel:line": [node ids]}}, cached in .mutation/."""
@@ -311,7 +316,8 @@ def coverage(tests: list[str], targets: list[Path]) -> dict[str, Any]:
     tracer = LineTracer({str(p) for p in targets})
     pytest.main(["-q", "-p", "no:cacheprovider", *tests], plugins=[tracer, _Quiet()])
     found = {
-        "order": tracer.order,
+        "order": [i for i in tracer.order if i not in tracer.failing],
+        "failing": sorted(tracer.failing),
         "lines": {
             f"{Path(k.rsplit(':', 1)[0]).relative_to(ROOT)}:{k.rsplit(':', 1)[1]}": sorted(v)
             for k, v in tracer.lines.items()
@@ -325,8 +331,10 @@ def coverage(tests: list[str], targets: list[Path]) -> dict[str, Any]:
 def covering(mutant: Mutant, tests: list[str], cover: dict[str, Any]) -> list[str]:
     """The test node ids that run the mutant's lines, in collection order (module level: all
     of TESTS' files)."""
-    if mutant.span is None:
-        return tests
+    if mutant.span is None:  # module level: every test of these files, bar broken ones
+        if not cover.get("failing"):
+            return tests
+        return [i for i in cover["order"] if i.split("::")[0] in tests]
     ids: set[str] = set()
     for line in range(mutant.span[0], mutant.span[1] + 1):
         ids.update(cover["lines"].get(f"{mutant.file}:{line}", ()))
