@@ -12,7 +12,11 @@ import pytest
 from grader.parsers.ip_addr import parse_ip_addr
 from grader.parsers.ip_link import parse_ip_link
 from grader.parsers.ip_route import parse_ip_route
-from grader.parsers.iptables_save import parse_rule
+from grader.parsers.iptables_save import parse_iptables_save, parse_rule
+from grader.parsers.listeners import parse_listeners
+from grader.parsers.ovn import ovn_map
+from grader.parsers.ovs import parse_flows
+from grader.parsers.processes import parse_processes
 
 ROUTE_TYPES = ["unicast", "local", "broadcast", "multicast", "throw", "unreachable", "prohibit"]
 ROUTE_TYPES += ["blackhole", "nat", "anycast"]
@@ -79,3 +83,42 @@ def test_ip_link_mac_at_the_end_and_the_evidence_line():
     )  # fmt: skip
     assert link.mac == "fa:16:3e:5a:6b:7c" and link.kind == "ether"
     assert link.line == "9: tap5d6c7b8a-1f: <BROADCAST,UP> mtu 1450 qdisc noop state DOWN"
+
+
+def test_iptables_values_that_look_like_options_and_quoted_words():
+    assert (
+        parse_rule("-A X -m hashlimit --hashlimit-above -5 -j DROP").value("--hashlimit-above")
+        == "-5"
+    )
+    escaped = parse_rule(r"-A X -m comment --comment Direct\ packets -j RETURN")
+    assert escaped.value("--comment") == "Direct packets" and escaped.target == "RETURN"
+
+
+def test_open_ended_port_ranges():
+    assert parse_rule("-A X -p tcp -m tcp --dport :100 -j RETURN").covers_dport(22)
+    assert not parse_rule("-A X -p tcp -m tcp --dport 1024: -j RETURN").covers_dport(22)
+    assert parse_rule("-A X -p tcp -m tcp --dport 1024: -j RETURN").covers_dport(65535)
+
+
+def test_chain_policies_and_user_chains():
+    rules = parse_iptables_save("*filter\n:INPUT DROP [0:0]\n:neutron-x\nCOMMIT\n")
+    assert rules.table("filter").policies == {"INPUT": "DROP", "neutron-x": "-"}
+
+
+def test_a_four_word_ss_line_and_ovsdb_maps():
+    (listener,) = parse_listeners("LISTEN 0 128 0.0.0.0:9697\n")
+    assert listener.port == 9697 and listener.process is None
+    assert ovn_map("{mtu=1442}") == {"mtu": "1442"}
+
+
+def test_flow_statistics_are_not_match_fields():
+    (flow,) = parse_flows(
+        " cookie=0x1, duration=9.9s, table=82, n_packets=0, n_bytes=0, idle_age=5, hard_age=7, priority=77,tcp,reg5=0x7,tp_dst=22 actions=output:7\n"
+    )  # fmt: skip
+    assert [name for name, _ in flow.match] == ["tcp", "reg5", "tp_dst"]
+
+
+def test_interpreted_programs_and_junk_between_processes():
+    text = "    PID COMMAND\n   junk line\n   77 /usr/bin/python3 -u -B /usr/local/bin/neutron-ns-metadata-proxy --x=1\n"
+    (process,) = parse_processes(text)
+    assert process.pid == 77 and process.program == "neutron-ns-metadata-proxy"
