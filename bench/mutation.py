@@ -456,7 +456,7 @@ def main() -> int:
         known = recorded.get(rel, {})
         mutants = list(_mutants(rel, source))
         if args.sample:
-            step = max(1, round(total_points(files(args.files)) / args.sample))
+            step = max(1, round(total_points(files([])) / args.sample))
             mutants = mutants[::step]
         if args.list:
             for m in mutants:
