@@ -138,6 +138,7 @@ OVN_CASES = [
     case("ovn.sg-ssh", "pass", tag="24.0.0"),
     case("ovn.sg-ssh", "pass", acl_match(SSH_MATCH, "tcp && tcp.dst >= 20 && tcp.dst <= 30"), tag="24.0.0"),
     case("ovn.sg-ssh", "fail", acl_match(SSH_MATCH, "tcp && tcp.dst == 2222"), tag="24.0.0"),
+    case("ovn.sg-ssh", "fail", named("ssh_from_group_members_only", acl_match(SSH_MATCH, f"ip4.src == ${PG}_ip4 && {SSH_MATCH}")), tag="24.0.0"),
     case("ovn.sg-ssh", "fail", acl_match(SSH_MATCH, "tcp && tcp.dst >= 23 && tcp.dst <= 30"), tag="24.0.0"),
     case("ovn.sg-ssh", "fail", acl_match(SSH_MATCH, "udp && udp.dst == 22"), tag="24.0.0"),
     case("ovn.sg-ssh", "fail", edit_in("ssh_acl_not_in_group", "ovn_nb_port_group", replace=(f", {ACL_SSH}]", "]")), tag="24.0.0"),
@@ -262,39 +263,7 @@ def test_other_backends_checks_are_errors_when_named():
         assert all("cannot apply to this host's backend" in r.evidence for r in results.values())
 
 
-ITEM_8 = "issue 9 item 8 (helper formats): "
-KNOWN_WRONG = [
-    (
-        ovn,
-        named(
-            "ssh_from_group_members_only",
-            acl_match(SSH_MATCH, f"ip4.src == ${PG}_ip4 && {SSH_MATCH}"),
-        ),
-        "24.0.0",
-        "ovn.sg-ssh",
-        "fail",
-        "the OVN twin of item 8's conjunction: a remote-group ACL admits group members only",
-    ),
-]
-
-
 def test_a_refused_ovnmeta_listing_is_an_error_never_a_fail() -> None:
     """Issue 9 item 1: a check whose record was refused is `error`, never `fail`."""
     change = fail_in("addr_refused", "addr", OVNMETA)
     assert graded(ovn, change, "24.0.0")["ovn.metadata-namespace"].status == "error"
-
-
-@pytest.mark.parametrize(
-    ("build", "change", "tag", "check_id", "status"),
-    [
-        pytest.param(
-            *c[:5],
-            id=f"{c[3]}-{c[4]}-{c[1].__name__ if c[1] else 'as-written'}",
-            marks=pytest.mark.xfail(reason=c[5], raises=AssertionError),
-        )
-        for c in KNOWN_WRONG
-    ],
-)
-def test_wrong_grades_found_on_recorded_neutron_output(build, change, tag, check_id, status):
-    """Grades that are wrong today on output Neutron really writes (xfail until fixed)."""
-    assert graded(build, change, tag)[check_id].status == status
