@@ -108,6 +108,9 @@ def flows(plan: Plan) -> str:
             f"table=82,priority={priority},conj_id={new_id},ct_state=+new-est,ip,{reg} "
             f"actions=set_field:{new_id}->reg7,{accept}",
         ]
+    # table-wide: _initialize_common_flows and _drop_all_unmatched_flows
+    lines.append("table=71,priority=110,ct_state=+trk actions=ct_clear,resubmit(,71)")
+    lines += [f"table={table},priority=0 actions=drop" for table in (71, 72, 73, 81, 82)]
     lines.append("table=92,priority=0 actions=drop")
     lines.append("table=93,priority=0 actions=drop")
     return "\n".join(head + line for line in lines) + "\n"
