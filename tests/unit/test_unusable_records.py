@@ -13,6 +13,7 @@ from grading import edited, exercises, grade, snapshot, statuses
 from checks import load_all
 from grader.engine import grade as engine_grade
 from grader.facts import build_facts
+from grader.grading import grade_snapshot
 from grader.report.text import render_text
 from grader.snapshot import Snapshot
 
@@ -107,3 +108,40 @@ def test_a_cut_gather_says_where_and_never_blames_a_missing_tool() -> None:
     assert results["namespaces.qdhcp"].status == "pass"  # `ip netns list` was gathered
     assert results["sg.ssh"].status == "pass"  # the root namespace's rules were gathered
     assert not any("not installed" in r.evidence for r in results.values())
+
+
+def unprivileged(uid: str = "1000") -> Snapshot:
+    """complete.json as a login without root gathers it: `iptables-save`, `ip netns exec` and
+    ovs-vsctl refused."""
+    doc = snapshot("complete").to_dict()
+    for record in doc["records"]:
+        if record["key"] == "id_u":
+            record["out"] = f"{uid}\n"
+        elif record["key"] in ("iptables_save", "ovs_list_br") or record["ns"]:
+            record.update(rc=1, out="", err="Permission denied (you must be root)")
+    return Snapshot.from_dict(doc)
+
+
+@pytest.mark.parametrize(
+    ("target", "remedy"),
+    [
+        ("local://", "run `sudo labgrade check`"),
+        ("ssh://ada@lab-1", "pass --sudo (the login needs passwordless sudo: the sudoers line"),
+        ("host.json", "gather it again as root (`sudo sh labgrade-collect.sh > FILE`)"),
+    ],
+)
+def test_a_refused_non_root_gather_is_the_hosts_error_with_its_remedy(target, remedy) -> None:
+    result = grade_snapshot(unprivileged(), exercises(), None, target)
+    assert (result.status, result.score, result.exercises) == ("error", 0, ())
+    assert result.error.startswith("gathered as uid 1000, not root: `iptables-save`")
+    assert remedy in result.error and "\n" not in result.error
+
+
+def test_a_non_root_gather_that_was_refused_nothing_is_graded() -> None:
+    """A login with the capabilities it needs (nothing refused) is graded as it is."""
+    doc = snapshot("complete").to_dict()
+    for record in doc["records"]:
+        if record["key"] == "id_u":
+            record["out"] = "1000\n"
+    result = grade_snapshot(Snapshot.from_dict(doc), exercises(), None, "local://")
+    assert result.status == "graded" and result.score == result.max_score
