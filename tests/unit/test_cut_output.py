@@ -40,17 +40,19 @@ def test_a_signal_closes_the_document_as_cut(tmp_path: Path) -> None:
     """Ctrl-C (or a TERM) on `sh labgrade-collect.sh > host.json` leaves a valid document
     marked `"complete": false`, with every record printed before it whole."""
     started = tmp_path / "started"
-    process = subprocess.Popen(
-        ["sh", str(SCRIPT), f"touch {started}; sleep 30"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while not started.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert started.exists(), "the gather never reached its extra command"
-    process.send_signal(signal.SIGTERM)
-    stdout, _ = process.communicate(timeout=30)
+    with open(tmp_path / "host.json", "wb") as output:  # a file, as `> host.json`: never full
+        process = subprocess.Popen(
+            ["sh", str(SCRIPT), f"touch {started}; sleep 30"],
+            stdout=output,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 120
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert started.exists(), "the gather never reached its extra command"
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+    stdout = (tmp_path / "host.json").read_bytes()
     assert stdout.endswith(b', "complete": false}\n'), stdout[-300:]
     doc = json.loads(stdout)
     assert doc["complete"] is False
