@@ -40,6 +40,8 @@ class NamespaceView(Sourced):
     routes: list[Route] = field(default_factory=list)
     rules: Ruleset = field(default_factory=Ruleset)
     rules_tool: str | None = None  # "iptables", "iptables-legacy" or "iptables-nft"
+    see_tool: str | None = None  # what `see` commands use: plain `iptables` (the lab's) when it
+    # shows the graded rules, even where it is an alias of iptables-legacy or -nft
     rules_error: str | None = None  # why no rules could be read
     rules_note: str | None = None  # e.g. "iptables-save shows none; they are in iptables-legacy"
     listeners: list[Listener] | None = None  # None: could not be listed
@@ -62,7 +64,7 @@ class NamespaceView(Sourced):
     def iptables(self, args: str) -> str:
         """The command to list rules the way this namespace's rules were read (ARGS: the
         caller quotes any host-derived word in it)."""
-        return self.run(f"{self.rules_tool or 'iptables'} {args}")
+        return self.run(f"{self.see_tool or self.rules_tool or 'iptables'} {args}")
 
     def run(self, command: str) -> str:
         """COMMAND as root in this namespace; the namespace name (host output) is quoted."""
@@ -156,6 +158,7 @@ def _pick_rules(view: NamespaceView, records: dict[str, Record | None], snapshot
             view.refuse("rules", unusable_reason(snapshot, None, key, view.name))
     default = records.get("iptables_save")
     if best == "iptables_save":
+        view.see_tool = "iptables"  # the lab's own command shows them
         # name the real back end when iptables-save is an alias of one of them
         for key in ("iptables_legacy_save", "iptables_nft_save"):
             other = records.get(key)
