@@ -11,6 +11,7 @@ from __future__ import annotations
 from checks._chain import ALLOW, Verdict, admits, first_verdict
 from checks._common import hybrid_only, instance_chain_see, no_instance, rule_lines, view_or_error
 from checks._registry import check
+from checks.listing import list_view
 from grader.facts import Facts, Instance
 from grader.outcome import Outcome, failed, passed
 from grader.parsers.iptables_save import Rule
@@ -93,6 +94,9 @@ def sg_rule(facts: Facts, *, protocol: str, port: int | None = None) -> Outcome:
     why = _blocked(rules, verdict, protocol.lower(), port, what)
     why = why or f"no rule allowing {what} in {instance.chain_in}"
     evidence = f"{why}; its rules:\n" + rule_lines(rules)
+    evidence += (
+        f"\nas `iptables -L` lists them (as in the lab):\n{list_view(instance.chain_in, rules)}"
+    )
     if stray:
         evidence += "\n(a matching rule in another chain does not apply to this instance:\n"
         evidence += rule_lines(stray) + ")"
