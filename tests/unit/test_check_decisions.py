@@ -209,3 +209,14 @@ def test_a_dnat_nothing_reaches_is_named_in_nat_pair():
     assert (
         f"-A {L3}-PREROUTING -d {FLOATING}/32 -j DNAT --to-destination" in dnat["nat.dnat"].evidence
     )
+
+
+def test_findings_are_skipped_or_errors_with_what_they_require():
+    """The lab's questions (checks/findings.py): without an answers file a question fails; it
+    is skipped when what it asks about failed and an error when that could not be graded."""
+    plain = graded(hybrid, None, "15.0.0", "findings")["findings.inbound-chain"]
+    assert plain.status == "fail" and "no answers given" in plain.evidence
+    no_chain = graded(hybrid, lambda h: h.edit("iptables_save", drop=I_CHAIN), "15.0.0", "findings")
+    assert no_chain["findings.inbound-chain"].status == "skip"
+    refused = graded(hybrid, lambda h: h.fail("iptables_save"), "15.0.0", "findings")
+    assert refused["findings.inbound-chain"].status == "error"
