@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 
 from grader import backends
 from grader.answers import FINDINGS, load_answers, with_answers
+from grader.commands import check_many
 from grader.commands.hosts import resolved_target
 from grader.commands.options import (
     add_command,
@@ -64,6 +65,13 @@ examples:
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = add_command(subparsers, "check", "grade a host (or a snapshot)", DESCRIPTION, EXAMPLES)
     add_target_options(parser)
+    parser.add_argument(
+        "more_targets",
+        nargs="*",
+        metavar="TARGET",
+        help="more hosts: each graded in turn (text report per host, a JSON array, one "
+        "JUnit testsuite each); `ssh://a,ssh://b` works too",
+    )
     parser.add_argument(
         "--snapshot", metavar="FILE", help="grade this snapshot (`labgrade collect`) instead"
     )
@@ -177,6 +185,21 @@ def exit_code(result: HostResult, min_score: MinScore | None) -> int:
     return EXIT_NOT_PASSING
 
 
+def check_several(
+    args: argparse.Namespace, targets: list[str], exercises: Exercises, reports: list
+) -> int:
+    """`check A B ...`: each target graded in turn (grader/commands/check_many.py)."""
+    if args.snapshot or args.lab or args.watch is not None:
+        raise LabgradeError("several TARGETs cannot go with --snapshot, --lab or --watch")
+    check_many.check_formats(reports)
+    results = []
+    for target in targets:
+        args.target = target
+        results.append(stamped(grade_host(args, exercises), exercises, args.only))
+    check_many.write_reports(reports, results)
+    return check_many.worst_exit(results, lambda r: exit_code(r, args.min_score))
+
+
 def run(args: argparse.Namespace) -> int:
     args.only = split_only(args.only)
     exercises = load_exercises(args.exercises)
@@ -187,6 +210,9 @@ def run(args: argparse.Namespace) -> int:
             args.only = [e.id for e in exercises.exercises if e.default] + [FINDINGS]
     check_reachable(args.min_score, exercises, args.only)
     reports = host_reports(args)  # a usage error before connecting
+    targets = check_many.targets_of(args)
+    if len(targets) > 1:
+        return check_several(args, targets, exercises, reports)
     if args.snapshot and (args.target or args.lab):
         raise LabgradeError("give a TARGET or --snapshot FILE, not both")
     if args.watch is not None:
