@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from grader import backends
 from grader.answers import FINDINGS, load_answers, with_answers
-from grader.commands import check_many
+from grader.commands.check_many import check_formats, targets_of, worst_exit, write_reports
 from grader.commands.hosts import resolved_target
 from grader.commands.options import (
     add_command,
@@ -191,13 +191,13 @@ def check_several(
     """`check A B ...`: each target graded in turn (grader/commands/check_many.py)."""
     if args.snapshot or args.lab or args.watch is not None:
         raise LabgradeError("several TARGETs cannot go with --snapshot, --lab or --watch")
-    check_many.check_formats(reports)
+    check_formats(reports)
     results = []
     for target in targets:
         args.target = target
         results.append(stamped(grade_host(args, exercises), exercises, args.only))
-    check_many.write_reports(reports, results)
-    return check_many.worst_exit(results, lambda r: exit_code(r, args.min_score))
+    write_reports(reports, results)
+    return worst_exit(results, lambda r: exit_code(r, args.min_score))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -210,7 +210,7 @@ def run(args: argparse.Namespace) -> int:
             args.only = [e.id for e in exercises.exercises if e.default] + [FINDINGS]
     check_reachable(args.min_score, exercises, args.only)
     reports = host_reports(args)  # a usage error before connecting
-    targets = check_many.targets_of(args)
+    targets = targets_of(args)
     if len(targets) > 1:
         return check_several(args, targets, exercises, reports)
     if args.snapshot and (args.target or args.lab):
