@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.errors import LabError
-from labsim import health, netns, plan, preflight, releases, scenarios, state
+from labsim import health, host_namespaces, plan, preflight, releases, scenarios, state
 from labsim.script import build_script
 from labsim.sshconfig import ssh_config_text, write_ssh_config
 from labsim.state import LabHost
@@ -66,9 +66,9 @@ def build_host(
     host_plan["description"] = scenario.description  # `lab status` shows it
     if host_plan["metadata"]:
         host_plan["metadata_proxy"] = "haproxy" if backend == "ovn" else release.metadata_proxy
-    ns = netns.start_init()
+    ns = host_namespaces.start_init()
     try:
-        output = netns.run_script(ns, build_script(host_plan, release, authorized_key))
+        output = host_namespaces.run_script(ns, build_script(host_plan, release, authorized_key))
         keys = [
             line.split(" ", 1)[1] for line in output.splitlines() if line.startswith("hostkey ")
         ]
@@ -76,7 +76,7 @@ def build_host(
             raise LabError("build finished without printing the host key")
         host_key = " ".join(keys[-1].split()[:2])
     except BaseException:
-        netns.kill(ns)
+        host_namespaces.kill(ns)
         raise
     return LabHost(
         name=name,
@@ -178,7 +178,7 @@ def up_scenarios(
                 pool.shutdown(wait=True)  # the running ones end (SIGINT reached them too)
         if errors or interrupted:
             for host in built:
-                netns.kill(host.namespaces)
+                host_namespaces.kill(host.namespaces)
                 state.remove(host.name)
             _write_access_files()
             if interrupted:
@@ -209,7 +209,7 @@ def down(
             raise LabError(f"no such lab host: {unknown[0]}")
         chosen = list(hosts) if all_hosts else names
         with ThreadPoolExecutor(max_workers=DEFAULT_JOBS) as pool:
-            list(pool.map(lambda n: netns.kill(hosts[n].namespaces), chosen))
+            list(pool.map(lambda n: host_namespaces.kill(hosts[n].namespaces), chosen))
         for name in chosen:
             state.remove(name)
             progress(f"{name}: down")

@@ -6,7 +6,7 @@ import contextlib
 import os
 from pathlib import Path
 
-from labsim import netns
+from labsim import host_namespaces
 from labsim.state import LabHost
 
 
@@ -40,7 +40,7 @@ def expected_processes(host: LabHost) -> list[str]:
 
 def health(host: LabHost) -> str:
     """'ok', 'gone' (its init is dead), or 'degraded: <missing processes>'."""
-    if not netns.is_lab_init(host.namespaces):
+    if not host_namespaces.is_lab_init(host.namespaces):
         return "gone"
     running = set(host_processes(host.init_pid))
     missing = [name for name in expected_processes(host) if name not in running]

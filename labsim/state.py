@@ -25,7 +25,7 @@ from typing import Any
 
 from grader.errors import LabError
 from labsim import preflight
-from labsim.netns import Namespaces
+from labsim.host_namespaces import Namespaces
 
 DEFAULT_DIR = "/run/labgrade"
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from grader.errors import LabError
-from labsim import api, netns, script, state
+from labsim import api, host_namespaces, script, state
 
 pytestmark = pytest.mark.lab
 
@@ -117,8 +117,8 @@ def test_up_refuses_an_existing_name(private_state: Path) -> None:
 
 def test_failed_up_is_torn_down(private_state: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A build failing at its very end (everything started) tears down that host and the others."""
-    real_script, real_start = script.build_script, netns.start_init
-    started: list[netns.Namespaces] = []
+    real_script, real_start = script.build_script, host_namespaces.start_init
+    started: list[host_namespaces.Namespaces] = []
 
     def failing(plan: dict, release: object, key: str) -> str:
         text = real_script(plan, release, key)
@@ -126,18 +126,18 @@ def test_failed_up_is_torn_down(private_state: Path, monkeypatch: pytest.MonkeyP
             "echo 'simulated failure' >&2; false\n" if plan["name"] == "lg-td-bad" else ""
         )
 
-    def recording() -> netns.Namespaces:
+    def recording() -> host_namespaces.Namespaces:
         started.append(real_start())
         return started[-1]
 
     monkeypatch.setattr(api, "build_script", failing)
-    monkeypatch.setattr(netns, "start_init", recording)
+    monkeypatch.setattr(host_namespaces, "start_init", recording)
     before = machine()
     with pytest.raises(LabError, match="lg-td-bad: build failed: simulated failure"):
         api.up(["lg-td-good", "lg-td-bad"], scenario="complete")
     assert len(started) == 2
     for ns in started:
-        assert not netns.alive(ns.init_pid) and not netns.is_lab_init(ns)
+        assert not host_namespaces.alive(ns.init_pid) and not host_namespaces.is_lab_init(ns)
     assert not state.load_all()
     now = machine()
     for key in ("netns", "links", "iptables", "mounts"):
@@ -193,7 +193,7 @@ def test_ctrl_c_during_up_says_interrupted_and_leaves_no_host(private_state: Pat
     assert "exit -2" not in err and "build failed" not in err, err
     assert not list(hosts_dir.glob("*.json")), "hosts recorded after an interrupted up"
     time.sleep(0.2)
-    assert not [pid for pid in pids if netns.alive(pid)], "processes left behind"
+    assert not [pid for pid in pids if host_namespaces.alive(pid)], "processes left behind"
 
 
 def _parent(pid: int) -> int:

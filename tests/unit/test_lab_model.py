@@ -14,7 +14,17 @@ from hypothesis import strategies as st
 
 from grader.errors import InputFileError, LabError
 from labgrade.cli import build_parser, main
-from labsim import api, commands, daemons, formats, netns, plan, releases, scenarios, script
+from labsim import (
+    api,
+    commands,
+    daemons,
+    formats,
+    host_namespaces,
+    plan,
+    releases,
+    scenarios,
+    script,
+)
 from labsim.sshconfig import host_block
 from labsim.state import LabHost
 
@@ -307,4 +317,4 @@ def test_icehouse_with_a_later_backend_is_refused_in_one_line(
 def test_build_error_says_interrupted_for_ctrl_c(
     returncode: int, stderr: str, message: str
 ) -> None:
-    assert str(netns.build_error(returncode, stderr)) == message
+    assert str(host_namespaces.build_error(returncode, stderr)) == message
