@@ -1,0 +1,42 @@
+"""The pytest route on a lab host: `pytest --labgrade --hosts=ssh://HOST --ssh-config F`
+collects one item per check, grades the host once, maps fail to a failure whose text teaches,
+honours -k and --junit-xml (docs/pytest.md)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from junitparser import Failure, JUnitXml
+
+pytestmark = pytest.mark.lab
+
+
+def test_pytest_grades_a_lab_host_check_by_check(lab: Any, tmp_path: Path) -> None:
+    host = lab["no-ssh-rule"].name
+    xml = tmp_path / "report.xml"
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "--labgrade",
+        f"--hosts=ssh://{host}",
+        f"--ssh-config={lab.ssh_config}",
+        "-k",
+        "sg",
+        f"--junit-xml={xml}",
+        "-p",
+        "no:cacheprovider",
+    ]
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stdout + done.stderr  # sg.ssh fails
+    assert "sg.ssh failed on ssh://" in done.stdout and "hint:" in done.stdout
+    cases = {case.name: case for suite in JUnitXml.fromfile(str(xml)) for case in suite}
+    assert {name.split("[")[0] for name in cases} >= {"sg.ssh", "sg.icmp", "sg.chain"}
+    assert all("sg" in name for name in cases) and not any("dhcp" in n for n in cases)  # -k
+    ssh = cases[f"sg.ssh[ssh://{host}]"]
+    assert isinstance(ssh.result[0], Failure) and "expected:" in ssh.result[0].text
+    assert cases[f"sg.icmp[ssh://{host}]"].is_passed
