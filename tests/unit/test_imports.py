@@ -55,7 +55,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ),
     ("reporters", {"grader.report*"}),
     ("running", {"grader.grading", "grader.batch", "grader.classdir", "grader.stamp"}),
-    ("commands", {"grader.commands*", "grader.cli", "grader.__main__"}),
+    ("commands", {"grader.commands*", "grader.cli", "grader.__main__", "grader.pytest_plugin"}),
 ]
 # a reporter consumes results (design.md): nothing of gathering, grading or the commands
 REPORTER_MAY_IMPORT = ("grader.report", "grader.result", "grader.inventory")
