@@ -4,6 +4,11 @@ test item per check per host (`sg.icmp[ssh://a]`) and grades each host once.
     pytest --labgrade --hosts=ssh://lab-1 --ssh-config=lab.ssh_config --junit-xml=r.xml
     pytest --labgrade=my-exercises.yaml --hosts=ssh://a,ssh://b -k sg -n 4
 
+Instructors' own testinfra tests can use the same gathered facts (grader/facts):
+
+    def test_the_tap_is_up(host, labgrade_facts):
+        assert host.interface(labgrade_facts.instance.tap).exists
+
 Registered as the pytest11 entry point `labgrade`; --hosts, --ssh-config, --ssh-identity-file,
 --sudo and --sudo-user are pytest-testinfra's options. Each host is gathered once, in one
 remote command, the first time one of its items runs (once per xdist worker), and graded with
@@ -23,6 +28,7 @@ from grader.report.feedback import check_details
 from grader.result import CheckResult, HostResult
 
 GRADED = pytest.StashKey[dict[str, HostResult]]()
+FACTS = pytest.StashKey[dict[str, Any]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -113,3 +119,18 @@ def pytest_collection_modifyitems(
             name = f"{check_id}[{spec}]"
             items.append(CheckItem.from_parent(session, name=name, spec=spec, check_id=check_id))
     session.testscollected = len(items)
+
+
+@pytest.fixture
+def labgrade_facts(host: Any, request: pytest.FixtureRequest) -> Any:
+    """The facts of testinfra's HOST (grader/facts: instance, router, dhcp...), gathered in
+    one command through HOST itself, once per host and process (with testinfra's --sudo)."""
+    from grader.gather import gather_command, parse_gather_output
+    from grader.grading import build_facts
+
+    cache = request.config.stash.setdefault(FACTS, {})
+    key = host.backend.get_pytest_id()
+    if key not in cache:
+        output = host.run(gather_command())
+        cache[key] = build_facts(parse_gather_output(output.stdout, target=key))
+    return cache[key]

@@ -1,6 +1,6 @@
 """The pytest route on a lab host: `pytest --labgrade --hosts=ssh://HOST --ssh-config F`
 collects one item per check, grades the host once, maps fail to a failure whose text teaches,
-honours -k and --junit-xml (docs/pytest.md)."""
+honours -k and --junit-xml; instructors' own tests get the facts (docs/pytest.md)."""
 
 from __future__ import annotations
 
@@ -40,3 +40,22 @@ def test_pytest_grades_a_lab_host_check_by_check(lab: Any, tmp_path: Path) -> No
     ssh = cases[f"sg.ssh[ssh://{host}]"]
     assert isinstance(ssh.result[0], Failure) and "expected:" in ssh.result[0].text
     assert cases[f"sg.icmp[ssh://{host}]"].is_passed
+
+
+def test_instructors_own_testinfra_tests_use_the_gathered_facts(lab: Any, tmp_path: Path) -> None:
+    """A testinfra test next to the plugin: `labgrade_facts` holds the host's facts (found
+    through testinfra's own `host`), usable with testinfra's modules."""
+    (tmp_path / "test_own.py").write_text(
+        "def test_tap(host, labgrade_facts):\n"
+        "    tap = labgrade_facts.instance.tap\n"
+        "    assert tap.startswith('tap') and host.interface(tap).exists\n"
+        "    assert labgrade_facts.router.ns.startswith('qrouter-')\n"
+    )
+    host = lab["complete"].name
+    command = [
+        sys.executable, "-m", "pytest", f"--hosts=ssh://{host}",
+        f"--ssh-config={lab.ssh_config}", "-p", "no:cacheprovider", "test_own.py",
+    ]  # fmt: skip
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 passed" in done.stdout
