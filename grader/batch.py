@@ -15,18 +15,24 @@ shutdown short.
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
+import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from grader.classdir import ClassDir
 from grader.connect import ConnectOptions, host_name, redact
 from grader.deadline import ProcessWatch
-from grader.grading import grade_target, why
+from grader.errors import LabgradeError
+from grader.grading import gather_to_file, why
+from grader.grading_process import GradingJob, grade_in_process, start_server
 from grader.inventory import Student
-from grader.model import Exercises
+from grader.model import Exercises, extra_commands
 from grader.report.json import render_json
 from grader.report.progress import Progress
 from grader.result import HostResult, host_error
@@ -38,6 +44,11 @@ TICK = 0.2  # seconds between checks of the deadlines and redraws of the progres
 
 def default_jobs(students: int) -> int:
     return max(1, min(MAX_JOBS, students))
+
+
+def grading_processes(jobs: int) -> int:
+    """How many hosts are graded at once (gathering waits on the network, grading on CPU)."""
+    return max(1, min(jobs, os.cpu_count() or 1))
 
 
 @dataclass(frozen=True)
@@ -64,11 +75,13 @@ class _Running:
 class _Worker:
     """Grades one student at a time in a pool thread and records the result in DIR."""
 
-    def __init__(self, settings: Settings, classdir: ClassDir):
+    def __init__(self, settings: Settings, classdir: ClassDir, spool: Path):
         self.settings, self.classdir = settings, classdir
         self.stop = threading.Event()
         self.lock = threading.Lock()
         self.running: dict[str, _Running] = {}
+        self.spool = spool  # a private directory for the hosts' output in flight
+        self.grading = threading.BoundedSemaphore(grading_processes(settings.jobs))
 
     def __call__(self, student: Student) -> HostResult | None:
         if self.stop.is_set():
@@ -88,34 +101,91 @@ class _Worker:
         student, settings = state.student, self.settings
         options = student.options(settings.options)
         with state.watch.active():
-            result, snapshot = grade_target(
-                student.target, options, settings.exercises, settings.only
-            )
-        if state.watch.killed and result.status == "error":
+            if self.stop.is_set():
+                return None
+            result, graded = self.gather_and_grade(student, options, state.watch)
+        if state.watch.killed and (result is None or result.status == "error"):
             if self.stop.is_set():
                 return None  # interrupted: graded again by --resume
             name = host_name(student.target)
             reason = f"{name}: timed out after {options.timeout:g} s (--timeout)"
-            result = host_error(result.target, reason, result.max_score, duration=options.timeout)
-            snapshot = None
+            result = host_error(
+                redact(student.target), reason, self.max_score, duration=options.timeout
+            )
+            graded = False
+        assert result is not None
         result = stamped(result, settings.exercises, settings.only)
-        snapshot_json = None
-        if snapshot is not None:
-            snapshot_json = snapshot.to_json()
-        self.classdir.write_student(student.id, render_json(result), snapshot_json)
+        if graded:  # the grading process wrote the snapshot
+            self.classdir.write_result(student.id, render_json(result))
+        else:
+            self.classdir.write_student(student.id, render_json(result), None)
         return result
 
     def unrecorded(self, student: Student, error: Exception) -> HostResult:
         """STUDENT's `error` when grading or writing its files raised ERROR; written if it can
         be (if not, the result still goes into grades.csv and --resume grades it again)."""
-        settings = self.settings
-        max_score = sum(e.max_points for e in settings.exercises.select(settings.only).exercises)
         reason = f"{host_name(student.target)}: could not grade or record this host: {why(error)}"
-        result = host_error(redact(student.target), reason, max_score)
-        result = stamped(result, settings.exercises, settings.only)
+        result = host_error(redact(student.target), reason, self.max_score)
+        result = stamped(result, self.settings.exercises, self.settings.only)
         with contextlib.suppress(Exception):
             self.classdir.write_student(student.id, render_json(result))
         return result
+
+    def gather_and_grade(
+        self, student: Student, options: ConnectOptions, watch: ProcessWatch
+    ) -> tuple[HostResult | None, bool]:
+        """(result, whether a grading process made it); (None, False) when WATCH was killed.
+        The host's output goes to a file of its own, graded in a process of its own."""
+        settings, started = self.settings, time.monotonic()
+        candidates = settings.exercises.select(settings.only, backend=None).to_run
+        extra = extra_commands(candidates, settings.exercises.registry)
+        output = self.spool / f"{student.id}.out"
+        try:
+            try:
+                with open(output, "w+b") as spool:
+                    remote_commands, attempts = gather_to_file(
+                        student.target, extra, options, spool
+                    )
+            except LabgradeError as error:  # anything else: unrecorded() names it
+                duration = time.monotonic() - started
+                error_result = host_error(
+                    redact(student.target), str(error), self.max_score, duration=duration
+                )
+                return replace(error_result, attempts=getattr(error, "attempts", 1)), False
+            job = GradingJob(
+                output=str(output),
+                spec=student.target,
+                exercises=settings.exercises,
+                only=tuple(settings.only) if settings.only is not None else None,
+                remote_commands=remote_commands,
+                started=started,
+                snapshot_path=str(self.classdir.snapshot_path(student.id)),
+            )
+            with self.grading_slot(watch) as slot:
+                result = grade_in_process(job, watch) if slot else None
+            if result is None:
+                return None, False
+            return replace(result, attempts=attempts), result.status == "graded"
+        finally:
+            output.unlink(missing_ok=True)
+
+    @property
+    def max_score(self) -> int | float:
+        selection = self.settings.exercises.select(self.settings.only)
+        return sum(exercise.max_points for exercise in selection.exercises)
+
+    @contextlib.contextmanager
+    def grading_slot(self, watch: ProcessWatch) -> Iterator[bool]:
+        """One of the few grading processes allowed at once (each may hold a big document);
+        False when WATCH was killed while waiting for it."""
+        acquired = False
+        while not watch.killed and not acquired:
+            acquired = self.grading.acquire(timeout=TICK)
+        try:
+            yield acquired
+        finally:
+            if acquired:
+                self.grading.release()
 
     def cut_off_late(self, timeout: float) -> _Running | None:
         """Kill the hosts past TIMEOUT; return the one waited on longest (None: none)."""
@@ -144,7 +214,9 @@ def grade_class(
     """Grade STUDENTS into CLASSDIR; see the module docstring. FINISHED is called once every
     student is done, before the pool is shut down (the batch command stops taking signals as
     interrupts there, so that none can land in the shutdown)."""
-    worker = _Worker(settings, classdir)
+    spool = Path(tempfile.mkdtemp(prefix="labgrade-batch-"))
+    threading.Thread(target=start_server, daemon=True).start()  # while the first hosts gather
+    worker = _Worker(settings, classdir, spool)
     run = BatchRun()
     pool = ThreadPoolExecutor(max_workers=settings.jobs, thread_name_prefix="labgrade-batch")
     futures: dict[Future[HostResult | None], Student] = {}
@@ -168,6 +240,7 @@ def grade_class(
         _collect(finished - {f for f in futures if futures[f].id in run.results}, futures, run)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(spool, ignore_errors=True)
         progress.close()
     return run
 

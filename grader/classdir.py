@@ -110,6 +110,15 @@ class ClassDir:
     def write_result(self, student_id: str, result_json: str) -> None:
         self.write(self.result_path(student_id), result_json)
 
+    def write_flags(self, student_id: str, flags: Sequence[str]) -> None:
+        """Set `flags` in the stored report of STUDENT_ID, the rest of it as it is."""
+        path = self.result_path(student_id)
+        try:
+            doc = json.loads(read_bounded(path, MAX_RESULT_BYTES))
+        except (OSError, ValueError, InputFileError):
+            return  # no usable report: the student is graded again by --resume
+        self.write(path, json.dumps({**doc, "flags": list(flags)}, indent=2) + "\n")
+
     # --- reading ----------------------------------------------------------------------------
     def read_manifest(self) -> Manifest:
         name = str(self.manifest_path)

@@ -17,11 +17,12 @@ import re
 import shlex
 import shutil
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 import testinfra
 import testinfra.host
@@ -29,10 +30,12 @@ import testinfra.host
 from grader import deadline
 from grader.deadline import ProcessWatch
 from grader.errors import HostError, LabgradeError
+from grader.hostoutput import MAX_OUTPUT, OutputCapture, capturing
 
 MAX_ATTEMPTS = 3  # connections dropped before the ssh handshake are tried again (run_with_retries)
 RETRY_PAUSE = 1.0  # seconds before the second attempt; doubled before each next one
-MAX_OUTPUT = 256 * 1024 * 1024  # bytes of gather output accepted
+# backends whose output testinfra reads from a local process: read as it arrives (hostoutput)
+STREAMED = ("local", "ssh", "docker", "podman", "kubectl")
 KILL_GRACE = 5  # seconds between `timeout`'s TERM and KILL
 LOCAL_GRACE = 2  # seconds more before we kill our own side (local_deadline)
 TIMEOUT_EXIT = (124, 137)  # `timeout` ran out (TERM, then KILL)
@@ -247,46 +250,102 @@ def local_deadline(options: ConnectOptions) -> Iterator[ProcessWatch | None]:
 
 def run_on_host(spec: str, command: str, options: ConnectOptions) -> tuple[str, int]:
     """Run COMMAND on SPEC as one remote command; return (stdout, remote commands run)."""
+    with tempfile.TemporaryFile() as spool:
+        try:
+            remote_commands = run_to_file(spec, command, options, spool)
+        except GatherCut as cut:
+            raise _with_output(cut, spool) from None
+        spool.seek(0)
+        return spool.read().decode("utf-8", "replace"), remote_commands
+
+
+def _with_output(cut: GatherCut, spool: IO[bytes]) -> GatherCut:
+    """CUT, its `output` read from SPOOL (what the host printed before it was lost)."""
+    spool.seek(0)
+    cut.output = spool.read().decode("utf-8", "replace")
+    return cut
+
+
+def run_to_file(spec: str, command: str, options: ConnectOptions, spool: IO[bytes]) -> int:
+    """Run COMMAND on SPEC as one remote command, its stdout written to SPOOL as it arrives
+    (at most MAX_OUTPUT bytes: a host sending more is cut off); return the remote commands
+    run. Backends that hand testinfra no local process (paramiko, ansible) are read whole
+    and then refused when over the cap."""
     name = host_name(spec)
     timed_out = f"{name}: gathering timed out after {int(options.timeout)} s (--timeout)"
-    with open_host(spec, options) as host, local_deadline(options) as watch:
+    capture = OutputCapture(spool) if spec.split("://", 1)[0] in STREAMED else None
+    with open_host(spec, options) as host, local_deadline(options) as watch, capturing(capture):
         counter = _count_runs(host.backend)
         try:
             result = host.run(wrap_command(command, options))
         except Exception as error:
+            if capture is not None and capture.over_cap:
+                raise HostError(over_cap(name, capture)) from None
             if watch is not None and watch.killed:
                 raise HostError(timed_out) from None
             failure = connection_error(name, error, options)
             partial = getattr(error.args[0] if error.args else None, "stdout_bytes", b"")
-            if isinstance(partial, bytes) and b'{"format"' in partial:  # lost mid-gather
-                raise GatherCut(str(failure), partial.decode("utf-8", "replace")) from None
+            if capture is None and isinstance(partial, bytes):
+                spool.write(partial)
+            if _holds_document(spool):  # lost mid-gather
+                raise GatherCut(str(failure), "") from None
             raise failure from None
+    if capture is not None and capture.over_cap:
+        raise HostError(over_cap(name, capture))
     if watch is not None and watch.killed:
         raise HostError(timed_out)
     stdout, stderr = result.stdout_bytes, result.stderr_bytes
-    problem = command_problem(
-        name, result.rc, stderr.decode("utf-8", "replace"), bool(stdout.strip()), options
-    )
-    if problem and result.rc == 255 and b'{"format"' in stdout:
-        raise GatherCut(problem, stdout.decode("utf-8", "replace"))  # lost mid-gather
+    size = capture.size if capture is not None else len(stdout)
+    problem = command_problem(name, result.rc, stderr.decode("utf-8", "replace"), size > 0, options)
+    if capture is None:
+        spool.write(stdout[:MAX_OUTPUT])
+    if problem and result.rc == 255 and _holds_document(spool):
+        raise GatherCut(problem, "")  # lost mid-gather
     if problem:
         raise HostError(_hinted(problem, name, options))
-    if len(stdout) > MAX_OUTPUT:
-        raise HostError(f"{name} returned more than {MAX_OUTPUT} bytes; refusing it")
-    return stdout.decode("utf-8", "replace"), counter[0]
+    if capture is None and len(stdout) > MAX_OUTPUT:
+        raise HostError(over_cap(name, OutputCapture(spool)))
+    return counter[0]
+
+
+def _holds_document(spool: IO[bytes]) -> bool:
+    """Whether SPOOL (a host's output so far) holds the start of a gather document."""
+    spool.flush()
+    spool.seek(0)
+    found = b'{"format"' in spool.read(1024 * 1024)
+    spool.seek(0, 2)
+    return found
+
+
+def over_cap(name: str, capture: OutputCapture) -> str:
+    return f"{name} sent more than {capture.cap_text()} of output (the cap); cut off"
 
 
 def run_with_retries(spec: str, command: str, options: ConnectOptions) -> tuple[str, int, int]:
-    """run_on_host, with a connection the server dropped before the ssh handshake (sshd busy:
+    """retry_to_file, the output read back: (stdout, remote commands run, attempts)."""
+    with tempfile.TemporaryFile() as spool:
+        try:
+            remote_commands, attempts = retry_to_file(spec, command, options, spool)
+        except GatherCut as cut:
+            raise _with_output(cut, spool) from None
+        spool.seek(0)
+        return spool.read().decode("utf-8", "replace"), remote_commands, attempts
+
+
+def retry_to_file(
+    spec: str, command: str, options: ConnectOptions, spool: IO[bytes]
+) -> tuple[int, int]:
+    """run_to_file, with a connection the server dropped before the ssh handshake (sshd busy:
     MaxStartups, `kex_exchange_identification: Connection closed by remote host`) tried again,
     at most MAX_ATTEMPTS times in all, waiting 1 s, then 2 s, within the timeout. Refused
     keys, failed logins and everything after the handshake are never retried.
-    Returns (stdout, remote commands run, attempts); a HostError carries `.attempts`."""
+    Returns (remote commands run, attempts); a HostError carries `.attempts`."""
     started = time.monotonic()
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
-            stdout, remote_commands = run_on_host(spec, command, options)
-            return stdout, remote_commands, attempt
+            spool.seek(0)
+            spool.truncate()
+            return run_to_file(spec, command, options, spool), attempt
         except HostError as error:
             error.attempts = attempt
             pause = RETRY_PAUSE * 2 ** (attempt - 1)

@@ -9,6 +9,10 @@ thread can kill the whole group; the waiting call then returns at once.
     with watch.active():        # in the worker thread
         run_on_host(...)
     watch.kill()                # from any thread (the batch's timer, Ctrl-C)
+
+Other things that can be ended (a grading process: grader/grading_process.py) are added with
+add(); they need only a kill() method. While an OutputCapture is active too
+(grader/hostoutput.py), those processes' output is read as it arrives, with caps.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ class ProcessWatch:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.processes: list[subprocess.Popen[Any]] = []
+        self.processes: list[Any] = []  # Popen (killed as a group), or anything with kill()
         self.killed = False
 
     @contextlib.contextmanager
@@ -45,7 +49,7 @@ class ProcessWatch:
             with self.lock:
                 self.processes.clear()
 
-    def add(self, process: subprocess.Popen[Any]) -> None:
+    def add(self, process: Any) -> None:
         with self.lock:
             self.processes.append(process)
             if self.killed:
@@ -63,8 +67,11 @@ def active_watch() -> ProcessWatch | None:
     return getattr(_local, "watch", None)
 
 
-def _kill_group(process: subprocess.Popen[Any]) -> None:
-    if process.returncode is None:
+def _kill_group(process: Any) -> None:
+    if not isinstance(process, subprocess.Popen):
+        with contextlib.suppress(ValueError, OSError):  # ended (or closed) meanwhile
+            process.kill()
+    elif process.returncode is None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, signal.SIGKILL)
 
@@ -77,6 +84,15 @@ class _WatchedPopen(subprocess.Popen):  # type: ignore[type-arg]
         super().__init__(*args, **kwargs)
         if watch is not None:
             watch.add(self)
+
+    def communicate(self, input: Any = None, timeout: float | None = None) -> Any:
+        from grader.hostoutput import active_capture, read_capped
+
+        capture = active_capture()
+        if capture is None or input is not None or self.stdout is None:
+            return super().communicate(input, timeout)
+        watch = active_watch()
+        return read_capped(self, capture, stopped=lambda: watch is not None and watch.killed)
 
 
 def install() -> None:

@@ -16,6 +16,7 @@ from grader.snapshot import FORMAT, Snapshot
 
 SCRIPT_NAME = "labgrade-gather"
 _END = '"complete": true}'
+END_MARK = _END  # how a whole document ends (grading.gather_to_file looks for it)
 _CUT_END = '"complete": false}'  # printed by the script when a signal stops it
 
 

@@ -197,6 +197,36 @@ host_name() {
     hostname 2>/dev/null || cat /proc/sys/kernel/hostname
 }
 
+# Where each tool this script runs resolves to: "NAME PATH REALPATH" ("-" when not found),
+# so that a wrapper earlier on PATH (/usr/local/sbin/iptables-save) is seen.
+TOOLS="sh timeout awk ip iptables-save iptables-legacy-save iptables-nft-save ovs-vsctl
+ovs-ofctl ovn-nbctl ps ss netstat hostname ethtool"
+tool_paths() {
+    for tool in $TOOLS; do
+        path=$(command -v "$tool" 2>/dev/null) || path=-
+        case $path in
+        /*) real=$(readlink -f "$path" 2>/dev/null) || real=$path ;;
+        *) path=- real=- ;;
+        esac
+        printf '%s %s %s\n' "$tool" "$path" "$real"
+    done
+}
+
+# The packages owning those tools' real paths (one dpkg-query, or one rpm, for all).
+tool_packages() {
+    set --
+    while IFS= read -r line; do
+        real=${line##* }
+        case $real in /*) set -- "$@" "$real" ;; esac
+    done <"$TMP/tools"
+    [ "$#" -gt 0 ] || return 0
+    if command -v dpkg-query >/dev/null 2>&1; then
+        dpkg-query -S "$@"
+    else
+        rpm -qf "$@"
+    fi
+}
+
 printf '{"format": "labgrade-snapshot/1", "gatherer": "gather.sh/%s", ' "$GATHER_VERSION"
 if [ -n "$TIMEOUT" ]; then
     printf '"command_timeout": %s, "records": [\n' "$COMMAND_TIMEOUT"
@@ -227,6 +257,11 @@ if have ethtool; then
         run ethtool_stats "" "$dev" ethtool -S "$dev"
     done
 fi
+run machine_id "" "" cat /etc/machine-id
+run boot_id "" "" cat /proc/sys/kernel/random/boot_id
+runf tools "" "" tool_paths
+cp "$TMP/out" "$TMP/tools"
+runf tool_packages "" "" tool_packages
 
 # --- Open vSwitch / OVN -----------------------------------------------------------------------
 run_if ovs_list_br "" "" ovs-vsctl --timeout=10 list-br

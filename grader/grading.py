@@ -13,14 +13,23 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import IO
 
 from grader.ansible_inventory import ansible_target
-from grader.connect import ConnectOptions, GatherCut, host_name, redact, run_with_retries
+from grader.connect import (
+    ConnectOptions,
+    GatherCut,
+    host_name,
+    redact,
+    retry_to_file,
+    run_with_retries,
+)
 from grader.engine import grade
 from grader.errors import HostError, InputFileError
 from grader.facts import build_facts
 from grader.facts.sourced import cut_point
-from grader.gather import gather_command, parse_gather_output
+from grader.gather import END_MARK, gather_command, parse_gather_output
+from grader.identity import FOREIGN_TOOLS, foreign_tools, host_identity
 from grader.model import Exercises, extra_commands
 from grader.result import HostResult, host_error
 from grader.snapshot import Snapshot
@@ -76,6 +85,44 @@ def _gather_once(
     return snapshot, remote_commands, attempts, "the gather script was stopped by a signal"
 
 
+def gather_to_file(
+    spec: str, extra_commands: Sequence[str], options: ConnectOptions, spool: IO[bytes]
+) -> tuple[int, int]:
+    """Gather SPEC as gather_snapshot does, the output into SPOOL as it arrives (capped:
+    grader/hostoutput.py) rather than read here: (remote commands run, connections tried).
+    A gather cut short (the connection lost, no end mark) is run once more; the second output
+    is kept whatever it is (ungraded_cut says where it was cut)."""
+    command = gather_command(list(extra_commands))
+    reach, reach_options = spec, options
+    if spec.startswith("ansible://"):  # resolved as Ansible does, then reached as any host
+        reach, reach_options = ansible_target(spec, options)
+    remote_commands, attempts = 0, 0
+    for _ in range(2):
+        try:
+            more, tried = retry_to_file(reach, command, reach_options, spool)
+        except GatherCut as cut:
+            more, tried = 1, cut.attempts
+        else:
+            if _ends(spool):
+                return remote_commands + more, attempts + tried
+        remote_commands, attempts = remote_commands + more, attempts + tried
+    return remote_commands, attempts
+
+
+def _ends(spool: IO[bytes]) -> bool:
+    """Whether SPOOL ends with the gather document's end mark (it was not cut short)."""
+    spool.flush()
+    size = spool.seek(0, 2)
+    spool.seek(max(0, size - 256))
+    return END_MARK.encode() in spool.read()
+
+
+def ungraded_cut(snapshot: Snapshot, name: str) -> None:
+    """HostError when SNAPSHOT (gathered twice by gather_to_file) is still cut short."""
+    if not snapshot.complete:
+        raise HostError(f"{name}: the gather was cut {cut_point(snapshot)}, also on a second try")
+
+
 def why(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
@@ -105,7 +152,7 @@ def grade_snapshot(
         max_score = sum(e.max_points for e in exercises.select(only).exercises)
         reason = f"{unprivileged}; {privilege_remedy(target)}"
         return host_error(target, reason, max_score, duration=time.monotonic() - started)
-    return grade(
+    result = grade(
         exercises,
         facts,
         only,
@@ -113,6 +160,7 @@ def grade_snapshot(
         remote_commands=remote_commands,
         started=started,
     )
+    return with_identity(result, snapshot)
 
 
 def privilege_remedy(target: str) -> str:
@@ -125,6 +173,16 @@ def privilege_remedy(target: str) -> str:
         "pass --sudo (the login needs passwordless sudo: the sudoers line of docs/security.md) "
         "or connect as root"
     )
+
+
+def with_identity(result: HostResult, snapshot: Snapshot) -> HostResult:
+    """RESULT with SNAPSHOT's identity (for the class cross-check) and the tools the gather
+    ran from outside the distribution's directories (a note in `discovered`)."""
+    discovered = dict(result.discovered)
+    tools = foreign_tools(snapshot)
+    if tools:
+        discovered[FOREIGN_TOOLS] = "; ".join(tools)
+    return replace(result, identity=host_identity(snapshot), discovered=discovered)
 
 
 def grade_target(

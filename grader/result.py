@@ -5,6 +5,7 @@ HostResult.to_dict() is the JSON report documented in docs/json-schema.md.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -13,6 +14,9 @@ from grader.outcome import Status
 
 JSON_FORMAT = "labgrade-result/1"
 HostStatus = Literal["graded", "error"]
+# the key, in a report's `discovered`, naming the tools the gather ran from outside the
+# distribution's directories (grader/identity.py)
+FOREIGN_TOOLS = "tools outside the distribution"
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,10 @@ class HostResult:
     rubric: str | None = None  # digest of the rubric that graded it (grader/stamp.py)
     graded_at: str | None = None  # when (UTC, ISO 8601)
     gather_cut: str | None = None  # the snapshot is cut short ("complete": false): where
+    # what makes the host's state its own (grader/identity.py), and what the class-level
+    # cross-check found shared with classmates (batch, regrade); neither changes the score
+    identity: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    flags: tuple[str, ...] = ()
 
     def checks(self) -> list[CheckResult]:
         return [check for exercise in self.exercises for check in exercise.checks]
@@ -156,6 +164,8 @@ class HostResult:
             "max_score": self.max_score,
             "remote_commands": self.remote_commands,
             "attempts": self.attempts,
+            "identity": {kind: list(values) for kind, values in self.identity.items()},
+            "flags": list(self.flags),
             "duration": round(self.duration, 3),
             "counts": self.counts(),
             "exercises": [exercise.to_dict() for exercise in self.exercises],

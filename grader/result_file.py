@@ -80,4 +80,21 @@ def result_from_dict(doc: Any) -> HostResult:
         attempts=int(_number(doc.get("attempts", 0), "attempts")),
         rubric=_text(doc.get("rubric"), "rubric", optional=True),
         graded_at=_text(doc.get("graded_at"), "graded_at", optional=True),
+        identity=_identity(doc.get("identity") or {}),
+        flags=tuple(_text(flag, "flags[]") for flag in _list(doc.get("flags") or [], "flags")),
     )
+
+
+def _list(value: Any, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise ValueError(f"{where}: not a list")
+    return value
+
+
+def _identity(doc: Any) -> dict[str, tuple[str, ...]]:
+    if not isinstance(doc, dict):
+        raise ValueError("identity: not an object")
+    return {
+        str(kind): tuple(_text(value, f"identity.{kind}[]") for value in _list(values, kind))
+        for kind, values in doc.items()
+    }

@@ -1,7 +1,7 @@
 """grades.csv: one row per student, for a spreadsheet or an LMS import (docs/batch.md).
 
     id,name,email,<the roster's other columns>,status,score,max_score,percent,
-    <one column per exercise>,feedback,error
+    <one column per exercise>,feedback,error,flags
 
 The roster's other columns (a CSV inventory's, e.g. an LMS export's "SIS User ID") come after
 email, unchanged, so grades.csv can go back to where the roster came from.
@@ -19,6 +19,8 @@ are empty, the reason is in `error`) or `pending` (not graded yet: an interrupte
 feedback is for the student, one line per check that lost points ("SSH (tcp/22) is allowed
 in: -8 (fail)"), "All checks passed." or why nothing could be graded. With BOM (--csv-bom)
 the text starts with a UTF-8 byte order mark, which Excel needs to read UTF-8.
+flags says what the student's state shares with classmates' (port UUIDs, MACs, machine-id,
+boot_id: grader/identity.py), "; "-separated; it never changes a score.
 Every cell that a spreadsheet would read as a formula (starting with = + - @, a tab or a
 carriage return) is prefixed with a single quote.
 """
@@ -70,12 +72,13 @@ def row(
     extra = dict(student.extra)
     cells = [student.id, student.name, student.email, *[extra.get(c, "") for c in extra_columns]]
     if result is None:
-        return [*cells, "pending", "", "", "", *[""] * len(exercise_ids), "", ""]
+        return [*cells, "pending", "", "", "", *[""] * len(exercise_ids), "", "", ""]
+    flags = strip_unsafe("; ".join(result.flags)).replace("\n", " ")
     if result.ungraded_reason is not None:
         blanks = [""] * len(exercise_ids)
         reason = strip_unsafe(result.ungraded_reason).replace("\n", " ")
         max_score = number(result.max_score)
-        return [*cells, "error", "", max_score, "", *blanks, feedback(result), reason]
+        return [*cells, "error", "", max_score, "", *blanks, feedback(result), reason, flags]
     scores = {exercise.id: number(exercise.score) for exercise in result.exercises}
     return [
         *cells,
@@ -86,6 +89,7 @@ def row(
         *[scores.get(exercise_id, "") for exercise_id in exercise_ids],
         feedback(result),
         "",
+        flags,
     ]
 
 
@@ -116,7 +120,7 @@ def render_gradebook(
     columns are exercise_columns(ENTRIES, SHOWN, ORDER); BOM: start with a UTF-8 BOM."""
     exercise_ids = exercise_columns(entries, shown, order)
     extra = list(dict.fromkeys(name for student, _ in entries for name, _ in student.extra))
-    header = [*STUDENT_COLUMNS, *extra, *GRADE_COLUMNS, *exercise_ids, "feedback", "error"]
+    header = [*STUDENT_COLUMNS, *extra, *GRADE_COLUMNS, *exercise_ids, "feedback", "error", "flags"]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([neutralise(c) for c in header])

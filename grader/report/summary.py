@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from grader.inventory import Student
 from grader.report.safetext import number, one_line
-from grader.result import HostResult
+from grader.result import FOREIGN_TOOLS, HostResult
 
 BAR_WIDTH = 40
 BINS = tuple(range(0, 100, 10))  # 0-9 %, 10-19 % ... 90-99 %, then 100 %
@@ -71,6 +71,18 @@ def render_summary(entries: Sequence[tuple[Student, HostResult | None]]) -> str:
         lines += ["", "Students in error:"]
         for student, result in errors:
             lines.append(f"  {student.id}: {one_line(result.ungraded_reason or '')}")
+    flagged = [(s, r) for s, r in entries if r is not None and r.flags]
+    if flagged:
+        lines += ["", "Flagged: state shared with classmates (scores unchanged):"]
+        for student, result in flagged:
+            lines.append(f"  {student.id}: {one_line('; '.join(result.flags))}")
+    tools = [
+        (s, r.discovered[FOREIGN_TOOLS]) for s, r in entries if r and FOREIGN_TOOLS in r.discovered
+    ]
+    if tools:
+        lines += ["", "Tools run from outside the distribution's directories:"]
+        for student, found in tools:
+            lines.append(f"  {student.id}: {one_line(found)}")
     if pending:
         lines += ["", "Not graded yet: " + ", ".join(s.id for s in pending)]
     return "\n".join(lines) + "\n"

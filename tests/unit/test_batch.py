@@ -13,40 +13,41 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 import testinfra
 from jsonschema import Draft202012Validator, FormatChecker
 
 import grader.batch
+import grader.connect
 from grader.batch import Settings, default_jobs, grade_class
 from grader.classdir import ClassDir
 from grader.cli import main
 from grader.commands.schema import schema_text
 from grader.connect import ConnectOptions
 from grader.deadline import ProcessWatch
-from grader.grading import grade_snapshot
+from grader.errors import HostError
 from grader.inventory import Student
 from grader.model import load_exercises
 from grader.report.progress import Progress
-from grader.result import host_error
-from grader.snapshot import Snapshot
 
 REPO = Path(__file__).resolve().parents[2]
 SNAPSHOTS = REPO / "tests" / "data" / "snapshots"
 SCENARIOS = ["complete", "no-ssh-rule", "dhcp-down", "fresh", "no-metadata"]
 
 
-def recorded(spec: str, options: Any, exercises: Any, only: Any) -> tuple[Any, Any]:
-    """grade_target on recorded snapshots: ssh://<scenario>-N; ssh://down-N is unreachable."""
+def recorded(spec: str, command: str, options: Any, spool: IO[bytes]) -> int:
+    """run_to_file on recorded snapshots: ssh://<scenario>-N prints the scenario's snapshot
+    as gather.sh would; ssh://down-N is unreachable."""
     name = spec.split("://", 1)[1].rsplit("-", 1)[0]
     if name == "down":
-        reason = f"{spec[6:]} is unreachable: connection refused"
-        return host_error(spec, reason, 100), None
-    path = SNAPSHOTS / f"{name}.json"
-    snapshot = Snapshot.from_json(path.read_bytes(), source=str(path))
-    return grade_snapshot(snapshot, exercises, only, spec, remote_commands=1), snapshot
+        raise HostError(f"{spec[6:]} is unreachable: connection refused")
+    doc = json.loads((SNAPSHOTS / f"{name}.json").read_text())
+    for key in ("target", "collected_at", "complete"):
+        doc.pop(key, None)
+    spool.write(json.dumps({**doc, "complete": True}).encode())
+    return 1
 
 
 def write_class(tmp_path: Path, count: int = 10, down: int = 2) -> Path:
@@ -62,7 +63,7 @@ def write_class(tmp_path: Path, count: int = 10, down: int = 2) -> Path:
 
 @pytest.fixture
 def fake_hosts(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(grader.batch, "grade_target", recorded)
+    monkeypatch.setattr(grader.connect, "run_to_file", recorded)
 
 
 def spy_on_hosts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -73,7 +74,7 @@ def spy_on_hosts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         seen.append(spec)
         return recorded(spec, *args)
 
-    monkeypatch.setattr(grader.batch, "grade_target", spy)
+    monkeypatch.setattr(grader.connect, "run_to_file", spy)
     return seen
 
 
@@ -169,7 +170,7 @@ def test_interrupt_then_resume_equals_uninterrupted(
     assert not list(part.rglob(".*.tmp"))
 
     monkeypatch.undo()
-    monkeypatch.setattr(grader.batch, "grade_target", recorded)
+    monkeypatch.setattr(grader.connect, "run_to_file", recorded)
     assert main(["batch", inventory, "--out", str(part), "--resume", "--quiet"]) == 3
     assert rows(part) == rows(whole)
     assert reports(part) == reports(whole)
@@ -194,16 +195,16 @@ def test_regrade_equals_live_and_follows_the_rubric(
     main(["batch", str(write_class(tmp_path)), "--out", str(out), "--quiet"])
     live = rows(out)
     live_reports = reports(out)
-    monkeypatch.setattr(grader.batch, "grade_target", None)  # no host is touched
+    monkeypatch.setattr(grader.connect, "run_to_file", None)  # no host is touched
     assert main(["regrade", str(out)]) == 3
     assert rows(out) == live
     for student_id, doc in reports(out).items():
         expected = dict(live_reports[student_id])
         if doc["status"] == "graded":
-            expected["remote_commands"] = 0
+            expected |= {"remote_commands": 0, "attempts": 0}  # graded from the snapshot
         assert doc == expected
     assert main(["regrade", str(out), "--only", "sg"]) == 3
-    assert list(rows(out)[0])[7:] == ["security-groups", "feedback", "error"]
+    assert list(rows(out)[0])[7:] == ["security-groups", "feedback", "error", "flags"]
     assert json.loads((out / "batch.json").read_text())["only"] == ["sg"]
 
 
@@ -219,7 +220,7 @@ def test_batch_and_regrade_write_the_class_report(
     for student_id in students:
         assert f'<details id="s-{student_id}"' in html
     assert html.count('<tr data-status="error"') == 2  # the two unreachable hosts
-    monkeypatch.setattr(grader.batch, "grade_target", None)  # no host is touched
+    monkeypatch.setattr(grader.connect, "run_to_file", None)  # no host is touched
     assert main(["regrade", str(out), "--only", "sg"]) == 3
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "sg.ssh" in html and "dhcp.dnsmasq" not in html
@@ -236,7 +237,7 @@ def test_mixed_backends_cells_add_up_to_the_score(
     inventory.write_text("\n".join(lines) + "\n")
     out = tmp_path / "out"
     assert main(["batch", str(inventory), "--out", str(out), "--quiet"]) == 0
-    monkeypatch.setattr(grader.batch, "grade_target", None)  # regrade touches no host
+    monkeypatch.setattr(grader.connect, "run_to_file", None)  # regrade touches no host
     for command in ([], ["regrade", str(out)]):
         if command:
             assert main(command) == 0
@@ -258,10 +259,10 @@ def test_regrade_refuses_a_directory_without_batch(tmp_path: Path, capsys: Any) 
     assert "not a batch directory" in capsys.readouterr().err
 
 
-def hang(spec: str, options: ConnectOptions, exercises: Any, only: Any) -> tuple[Any, Any]:
+def hang(spec: str, command: str, options: ConnectOptions, spool: IO[bytes]) -> int:
     host = testinfra.get_host("local://")
     done = host.run("sleep 30")
-    return host_error(spec, f"sleep ended with {done.rc}", 100), None
+    raise HostError(f"sleep ended with {done.rc}")
 
 
 def fd_count() -> int:
@@ -271,7 +272,7 @@ def fd_count() -> int:
 def test_a_hung_host_is_cut_off_and_nothing_leaks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(grader.batch, "grade_target", hang)
+    monkeypatch.setattr(grader.connect, "run_to_file", hang)
     students = [Student(f"h{i}", f"ssh://hung-{i}") for i in range(3)]
     options = ConnectOptions(timeout=0.5)
     settings = Settings(load_exercises(), None, options, jobs=3)
@@ -394,7 +395,7 @@ def test_a_host_where_every_check_is_an_error_is_that_students_error(
     argv = ["batch", str(inventory), "--out", str(out), "--quiet", "--only", "sg", "--resume"]
     assert main(argv) == 3
     assert seen == ["ssh://ovn-1"]
-    monkeypatch.setattr(grader.batch, "grade_target", None)  # regrade touches no host
+    monkeypatch.setattr(grader.connect, "run_to_file", None)  # regrade touches no host
     assert main(["regrade", str(out), "--only", "sg"]) == 3  # --only is per run
     assert {r["id"]: r["status"] for r in rows(out)} == {"ok": "graded", "ovn": "error"}
 

@@ -129,11 +129,11 @@ def test_paramiko_banner_errors_are_transient_and_bad_keys_are_not() -> None:
 def test_retries_are_bounded_with_back_off(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[float] = []
 
-    def dropped(spec: str, command: str, options: ConnectOptions) -> tuple[str, int]:
+    def dropped(spec: str, command: str, options: ConnectOptions, spool: object) -> int:
         calls.append(time.monotonic())
         raise connection_error("lab-1", ssh_failure("kex_exchange_identification: x\n"), options)
 
-    monkeypatch.setattr(connect, "run_on_host", dropped)
+    monkeypatch.setattr(connect, "run_to_file", dropped)
     monkeypatch.setattr(connect, "RETRY_PAUSE", 0.05)
     with pytest.raises(HostError) as caught:
         connect.run_with_retries("ssh://lab-1", "true", ConnectOptions(timeout=10))

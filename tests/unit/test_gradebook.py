@@ -59,7 +59,7 @@ def test_formula_cells_are_neutralised(cell: str) -> None:
 def test_gradebook_rows() -> None:
     text = render_gradebook(ENTRIES, ["sg", "dhcp"])
     assert text.splitlines()[0] == (
-        "id,name,email,status,score,max_score,percent,sg,dhcp,feedback,error"
+        "id,name,email,status,score,max_score,percent,sg,dhcp,feedback,error,flags"
     )
     ada, bob, cy, di = parse(text)
     assert ada["name"] == '\'=HYPERLINK("x")'

@@ -26,7 +26,7 @@ from grading import exercises, snapshot
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from grader import atomic, connect
+from grader import atomic, connect, hostoutput
 from grader.connect import ConnectOptions, redact
 from grader.engine import grade
 from grader.errors import HostError
@@ -172,9 +172,33 @@ def test_gather_caps_each_command_and_says_so(tmp_path):
 
 
 def test_output_over_the_cap_is_refused_with_a_clear_error(monkeypatch):
-    monkeypatch.setattr(connect, "MAX_OUTPUT", 1000)
-    with pytest.raises(HostError, match=r"returned more than 1000 bytes; refusing it"):
+    monkeypatch.setattr(hostoutput, "MAX_OUTPUT", 1000)
+    with pytest.raises(HostError, match=r"sent more than 1000 B of output \(the cap\); cut off"):
         connect.run_on_host("local://", "head -c 5000 /dev/zero", ConnectOptions(timeout=10))
+
+
+STREAMER = """
+import resource, sys, time
+from grader import connect
+from grader.errors import HostError
+started = time.monotonic()
+try:
+    connect.run_on_host("local://", "yes labgrade | head -c 1073741824", connect.ConnectOptions())
+except HostError as error:
+    print(error)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, time.monotonic() - started)
+"""
+
+
+def test_a_host_streaming_1_gib_is_cut_at_the_cap_in_bounded_memory():
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-c", STREAMER], capture_output=True, text=True, timeout=120, env=env
+    )
+    message, figures = done.stdout.strip().splitlines()
+    assert message == "the local host sent more than 40 MiB of output (the cap); cut off"
+    peak_mib, _seconds = figures.split()
+    assert int(peak_mib) < 150, done.stdout  # 40 MiB read back by run_on_host, not 1 GiB
 
 
 def test_local_deadline_ends_a_command_the_host_does_not(monkeypatch):

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from grading import exercises, snapshot, statuses
 
-import grader.batch
+import grader.connect
 import grader.grading
 from grader.cli import main
 from grader.errors import EXIT_USAGE, InputFileError
@@ -53,20 +53,20 @@ def test_lone_surrogates_are_replaced_where_a_snapshot_is_read() -> None:
 
 
 def fake_hosts(monkeypatch: pytest.MonkeyPatch, broken: dict[str, Any]) -> list[str]:
-    """grade_target on the complete snapshot for ssh://<id>; BROKEN: id -> gather output text,
-    or an exception to raise while grading that host."""
+    """The gather (run_to_file) printing the complete snapshot for ssh://<id>; BROKEN: id ->
+    gather output text, or an exception to raise while gathering that host."""
     seen: list[str] = []
 
-    def fake(spec: str, options: Any, rubric: Any, only: Any) -> Any:
+    def fake(spec: str, command: str, options: Any, spool: Any) -> int:
         name = spec.split("://", 1)[1]
         seen.append(name)
         what = broken.get(name)
         if isinstance(what, Exception):
             raise what
-        snap = parse_gather_output(what or json.dumps(complete_doc()), name)
-        return grade_snapshot(snap, rubric, only, spec, remote_commands=1), snap
+        spool.write((what or json.dumps(complete_doc())).encode("utf-8", "surrogatepass"))
+        return 1
 
-    monkeypatch.setattr(grader.batch, "grade_target", fake)
+    monkeypatch.setattr(grader.connect, "run_to_file", fake)
     return seen
 
 
@@ -109,10 +109,20 @@ def test_an_exception_for_one_student_is_that_students_error_and_resume_finishes
     assert seen == ["bob"] and rows(out)["bob"]["status"] == "graded"
 
 
+def printing(text: str) -> Any:
+    """A run_to_file whose host prints TEXT."""
+
+    def run_to_file(spec: str, command: str, options: Any, spool: Any) -> int:
+        spool.write(text.encode("utf-8", "surrogatepass"))
+        return 1
+
+    return run_to_file
+
+
 def test_collect_saves_a_host_with_lone_surrogates(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(grader.grading, "run_with_retries", lambda *args: (surrogate_text(), 1, 1))
+    monkeypatch.setattr(grader.connect, "run_to_file", printing(surrogate_text()))
     saved = tmp_path / "s.json"
     assert main(["collect", "local://", "-o", str(saved)]) == 0
     assert Snapshot.from_json(saved.read_bytes()).records[0].out.startswith("\ufffd")
@@ -204,7 +214,7 @@ def test_a_snapshot_error_with_escapes_is_shown_escaped(tmp_path: Path, capsys: 
 def test_collect_shows_what_a_host_printed_escaped(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
 ) -> None:
-    monkeypatch.setattr(grader.grading, "run_with_retries", lambda *args: (HOSTILE + "\n", 1, 1))
+    monkeypatch.setattr(grader.connect, "run_to_file", printing(HOSTILE + "\n"))
     assert main(["collect", "local://", "-o", str(tmp_path / "s.json")]) == 3
     err = capsys.readouterr().err
     assert_no_raw_escapes(err)

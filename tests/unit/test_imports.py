@@ -23,6 +23,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "grader.paramtypes",
             "grader.backends",
             "grader.deadline",
+            "grader.hostoutput",
             "grader.outcome",
             "grader.report.safetext",
         },
@@ -51,10 +52,20 @@ LAYERS: list[tuple[str, set[str]]] = [
             "grader.engine",
             "grader.result",
             "grader.result_file",
+            "grader.identity",
         },
     ),
     ("reporters", {"grader.report*"}),
-    ("running", {"grader.grading", "grader.batch", "grader.classdir", "grader.stamp"}),
+    (
+        "running",
+        {
+            "grader.grading",
+            "grader.grading_process",
+            "grader.batch",
+            "grader.classdir",
+            "grader.stamp",
+        },
+    ),
     ("commands", {"grader.commands*", "grader.cli", "grader.__main__", "grader.pytest_plugin"}),
 ]
 # a reporter consumes results (design.md): nothing of gathering, grading or the commands

@@ -10,22 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_batch import recorded
 
-import grader.batch
+import grader.connect
 from grader.cli import main
-from grader.grading import grade_snapshot
 from grader.model import default_exercises_path, load_exercises
-from grader.snapshot import Snapshot
 
 SNAPSHOTS = Path(__file__).resolve().parents[1] / "data" / "snapshots"
 DEFAULT_EXERCISES = "devices,namespaces,security-groups,dhcp,routing,nat"
-
-
-def recorded(spec: str, options: Any, exercises: Any, only: Any) -> tuple[Any, Any]:
-    """grade_target on the recorded snapshot named by the host: ssh://<snapshot>-N."""
-    path = SNAPSHOTS / f"{spec.split('://', 1)[1].rsplit('-', 1)[0]}.json"
-    snapshot = Snapshot.from_json(path.read_bytes(), source=str(path))
-    return grade_snapshot(snapshot, exercises, only, spec, remote_commands=1), snapshot
 
 
 @pytest.fixture
@@ -33,10 +25,10 @@ def graded_class(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A class of two graded with the default rubric, then no host reachable."""
     inventory = tmp_path / "class.csv"
     inventory.write_text("id,target\nada,complete-1\nbob,icehouse-no-ssh-rule-2\n")
-    monkeypatch.setattr(grader.batch, "grade_target", recorded)
+    monkeypatch.setattr(grader.connect, "run_to_file", recorded)
     out = tmp_path / "out"
     assert main(["batch", str(inventory), "--out", str(out), "--quiet"]) == 0
-    monkeypatch.setattr(grader.batch, "grade_target", None)  # regrade touches no host
+    monkeypatch.setattr(grader.connect, "run_to_file", None)  # regrade touches no host
     return out
 
 
@@ -48,7 +40,7 @@ def test_only_is_for_one_regrade_then_the_default_rubric_again(graded_class: Pat
     live = rows(graded_class)
     assert [r["score"] for r in live] == ["100", "90"]
     assert main(["regrade", str(graded_class), "--only", "sg"]) == 0
-    assert list(rows(graded_class)[0])[7:] == ["security-groups", "feedback", "error"]
+    assert list(rows(graded_class)[0])[7:] == ["security-groups", "feedback", "error", "flags"]
     assert main(["regrade", str(graded_class)]) == 0
     assert rows(graded_class) == live
     manifest = json.loads((graded_class / "batch.json").read_text())
@@ -102,7 +94,7 @@ def test_resume_refuses_a_changed_exercises_file(
     shutil.copy(default_exercises_path(), copy)
     inventory = tmp_path / "class.csv"
     inventory.write_text("id,target\nada,complete-1\n")
-    monkeypatch.setattr(grader.batch, "grade_target", recorded)
+    monkeypatch.setattr(grader.connect, "run_to_file", recorded)
     out = str(tmp_path / "out")
     assert main(["batch", str(inventory), "--out", out, "--exercises", str(copy), "--quiet"]) == 0
     copy.write_text(copy.read_text().replace("title: Network devices", "title: Devices", 1))

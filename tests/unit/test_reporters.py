@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from test_batch import recorded, write_class
 
-import grader.batch
+import grader.connect
 from grader.cli import main
 from grader.errors import EXIT_USAGE
 from grader.report.reporters import REPORTERS, ClassReport, HostReport, Reporter
@@ -19,7 +19,7 @@ from grader.report.reporters import REPORTERS, ClassReport, HostReport, Reporter
 
 @pytest.fixture
 def fake_hosts(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(grader.batch, "grade_target", recorded)
+    monkeypatch.setattr(grader.connect, "run_to_file", recorded)
 
 
 SNAPSHOT = str(Path(__file__).resolve().parents[1] / "data" / "snapshots" / "complete.json")
