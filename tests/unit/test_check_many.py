@@ -11,14 +11,14 @@ import junitparser
 import pytest
 from test_batch import recorded
 
-import grader.commands.check
+import grader.connect
 from grader.cli import main
 from grader.commands.check_many import split_targets
 
 
 @pytest.fixture
 def fake_hosts(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(grader.commands.check, "grade_target", recorded)
+    monkeypatch.setattr(grader.connect, "run_to_file", recorded)
 
 
 def test_several_targets_give_a_json_array_and_a_suite_each(
