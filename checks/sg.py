@@ -89,6 +89,11 @@ def sg_rule(facts: Facts, *, protocol: str, port: int | None = None) -> Outcome:
     instance, rules, see = wired
     verdict = first_verdict(facts.root.rules, instance.chain_in, protocol.lower(), port)
     if verdict.allowed and verdict.rule is not None:
+        refused = _refused_by_other_table(facts, instance.chain_in, protocol.lower(), port)
+        if refused is not None:
+            return failed(
+                f"{refused}; allowed by:\n{verdict.rule.line}", expected=expected, see=see
+            )
         return passed(verdict.rule.line, see=see, expected=expected)
     stray = _elsewhere(facts, instance, protocol.lower(), port)
     why = _blocked(rules, verdict, protocol.lower(), port, what)
@@ -101,6 +106,23 @@ def sg_rule(facts: Facts, *, protocol: str, port: int | None = None) -> Outcome:
         evidence += "\n(a matching rule in another chain does not apply to this instance:\n"
         evidence += rule_lines(stray) + ")"
     return failed(evidence, expected=expected, see=see)
+
+
+def _refused_by_other_table(
+    facts: Facts, chain: str, protocol: str, port: int | None
+) -> str | None:
+    """Why the other of iptables-legacy/-nft drops what the graded one admits, or None: a
+    packet crosses both, and a DROP in either is final."""
+    other, tool = facts.root.other_rules, facts.root.other_tool
+    if other is None or not other.has_chain("filter", chain):
+        return None
+    verdict = first_verdict(other, chain, protocol, port)
+    if verdict.allowed:
+        return None
+    return (
+        f"{tool} also holds Neutron's rules for this instance and does not let it through"
+        f" ({tool} -S {chain}): a packet crosses both tables, so a drop in either is final"
+    )
 
 
 def _blocked(

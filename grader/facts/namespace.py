@@ -40,6 +40,10 @@ class NamespaceView(Sourced):
     routes: list[Route] = field(default_factory=list)
     rules: Ruleset = field(default_factory=Ruleset)
     rules_tool: str | None = None  # "iptables", "iptables-legacy" or "iptables-nft"
+    # The other of iptables-legacy/-nft when it too holds Neutron rules that differ: a packet
+    # crosses both tables, so a rule counts only where both let it through.
+    other_rules: Ruleset | None = None
+    other_tool: str | None = None
     see_tool: str | None = None  # what `see` commands use: plain `iptables` (the lab's) when it
     # shows the graded rules, even where it is an alias of iptables-legacy or -nft
     rules_error: str | None = None  # why no rules could be read
@@ -152,6 +156,12 @@ def _pick_rules(view: NamespaceView, records: dict[str, Record | None], snapshot
     best = max(parsed, key=score)
     view.rules = parsed[best]
     view.rules_tool = RULE_SOURCES[best]
+    for key in ("iptables_legacy_save", "iptables_nft_save"):
+        other = records.get(key)
+        if key == best or key not in parsed or other is None or score(key)[0] == 0:
+            continue
+        if records[best] is None or other.out != records[best].out:
+            view.other_rules, view.other_tool = parsed[key], RULE_SOURCES[key]
     view.refuse("rules", unusable_reason(snapshot, records[best], best, view.name))
     for key, found in records.items():  # a cut gather may not have reached the right one
         if found is None and not snapshot.complete:
