@@ -114,7 +114,7 @@ def floating_ip(facts: Facts) -> Outcome:
         )
     evidence = lines(a.line for a in behind)
     missing = [f"{a.address} has no DNAT to the instance (nat.dnat)" for a in behind]
-    missing = [m for a, m in zip(behind, missing, strict=True) if a.address not in dnat]
+    missing = [m for a, m in zip(behind, missing) if a.address not in dnat]
     missing += [
         f"{a.address} has no SNAT from the instance (nat.snat)"
         for a in behind

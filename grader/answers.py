@@ -61,7 +61,7 @@ def load_answers(path: str, exercises: Exercises) -> dict[str, str]:
             )
         if value is None:
             value = ""
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             raise InputFileError(path, data.key_line(key), key, "an answer is one string or number")
         answers[key] = str(value)
     return answers

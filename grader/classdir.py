@@ -18,6 +18,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 from grader import __version__
 from grader.atomic import write_atomic
@@ -32,7 +33,7 @@ from grader.yamlfile import read_bounded
 MANIFEST_FORMAT = "labgrade-batch/1"
 MAX_RESULT_BYTES = 64 * 1024 * 1024
 
-Entry = tuple[Student, HostResult | None]  # a student and the result (None: not graded yet)
+Entry = tuple[Student, Optional[HostResult]]  # a student and the result (None: not graded yet)
 
 
 @dataclass(frozen=True)

@@ -512,7 +512,7 @@ def describe_failure(name: str, error: BaseException) -> str:
     text = str(error)
     if isinstance(error, socket.gaierror):
         return not_resolved(name)
-    if isinstance(error, TimeoutError | socket.timeout):
+    if isinstance(error, (TimeoutError, socket.timeout)):
         return f"{name} is unreachable: connection timed out"
     if isinstance(error, ConnectionRefusedError) or "Unable to connect" in text:
         return f"{name} is unreachable: connection refused"

@@ -10,6 +10,8 @@ Exit codes (documented in README.md and docs/cli.md):
   141  standard output was closed early (`labgrade ... | head`): stopped quietly (128 + SIGPIPE)
 """
 
+from __future__ import annotations
+
 EXIT_OK = 0
 EXIT_NOT_PASSING = 1
 EXIT_USAGE = 2

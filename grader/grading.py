@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from typing import IO
 
 from grader.ansible_inventory import ansible_target
@@ -63,7 +63,7 @@ def gather_snapshot(
             failure = HostError(f"{first}, and again on a second try, {cut_point(snapshot)}")
             failure.attempts = attempts
             raise failure
-    collected_at = datetime.now(UTC).isoformat(timespec="seconds")
+    collected_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     stamped = snapshot.with_meta(target=redact(spec), collected_at=collected_at)
     return stamped, remote_commands, attempts
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 from grader.report.safetext import escape_unsafe, number
@@ -34,7 +34,7 @@ def record(result: HostResult, path: Path, now: datetime | None = None) -> str |
     """Append RESULT as one line; the reason it could not be written, or None."""
     if result.status != "graded":
         return None
-    at = (now or datetime.now(UTC)).isoformat(timespec="seconds")
+    at = (now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
     line = {
         "at": at,
         "score": result.score,

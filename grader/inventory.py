@@ -101,7 +101,7 @@ class Fields:
         value = raw.get(key)
         if value is None or value == "":
             return ""
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             raise self.fail(key, "must be a string")
         text = str(value).strip()
         if len(text) > MAX_TEXT or any(ord(c) < 32 or ord(c) == 127 for c in text):
@@ -198,7 +198,7 @@ def check_unique(students: list[Student], lines: list[int], path: str) -> list[S
     if len(students) > MAX_STUDENTS:
         raise InputFileError(path, None, None, f"more than {MAX_STUDENTS} students")
     seen: dict[str, int] = {}
-    for student, line in zip(students, lines, strict=True):
+    for student, line in zip(students, lines):
         key = student.id.lower()
         if key in seen:
             raise InputFileError(path, line, "id", f"{student.id!r} repeats line {seen[key]}")
@@ -281,7 +281,7 @@ def load_class_csv(path: str, text: str) -> list[Student]:
                     path, line, None, f"{len(row)} fields, the header has {len(header)}"
                 )
             fields = Fields(path, base_dir, line, {})
-            cells = dict(zip(header, row, strict=True))
+            cells = dict(zip(header, row))
             extra = tuple((name, cells[name]) for name in header if name not in allowed)
             student = fields.student({k: v for k, v in cells.items() if k in allowed})
             students.append(replace(student, extra=extra))

@@ -18,6 +18,7 @@ patterns so, and a broken one is refused when the exercises file is loaded, not 
 
 from __future__ import annotations
 
+import ast
 import inspect
 import re
 import types
@@ -26,6 +27,8 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 _MISSING = inspect.Parameter.empty
+# `int | None` as a value: types.UnionType from Python 3.10, typing.Union before
+_UNIONS = (typing.Union, getattr(types, "UnionType", typing.Union))
 
 
 class IsRegex:
@@ -52,7 +55,7 @@ class Param:
 def signature_params(function: Any) -> dict[str, Param]:
     """The keyword-only parameters of FUNCTION with their resolved type hints."""
     try:
-        hints = typing.get_type_hints(function, include_extras=True)
+        hints = _type_hints(function)
     except Exception:  # unresolvable hints: fall back to the raw annotations
         hints = getattr(function, "__annotations__", {})
     params = {}
@@ -62,11 +65,42 @@ def signature_params(function: Any) -> dict[str, Param]:
     return params
 
 
+def _type_hints(function: Any) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(function, include_extras=True)
+    except TypeError:  # Python 3.9 cannot evaluate `X | Y`: read it as Union[X, Y]
+        function = inspect.unwrap(function)
+        namespace = {**function.__globals__, "Union__": typing.Union}
+        return {
+            name: _evaluated(hint, namespace) for name, hint in function.__annotations__.items()
+        }
+
+
+class _UnionOfOr(ast.NodeTransformer):
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        self.generic_visit(node)
+        if not isinstance(node.op, ast.BitOr):
+            return node
+        pair = ast.Tuple([node.left, node.right], ast.Load())
+        return ast.copy_location(
+            ast.Subscript(ast.Name("Union__", ast.Load()), pair, ast.Load()), node
+        )
+
+
+def _evaluated(hint: Any, namespace: dict[str, Any]) -> Any:
+    """HINT (a string under `from __future__ import annotations`) evaluated as
+    typing.get_type_hints would, with `X | Y` read as Union[X, Y]."""
+    if not isinstance(hint, str):
+        return hint
+    tree = ast.fix_missing_locations(_UnionOfOr().visit(ast.parse(hint, mode="eval")))
+    return eval(compile(tree, "<hint>", "eval"), namespace)
+
+
 def type_name(annotation: Any) -> str:
     origin = typing.get_origin(annotation)
     if origin is Annotated:
         return type_name(typing.get_args(annotation)[0])
-    if origin in (typing.Union, types.UnionType):
+    if origin in _UNIONS:
         args = typing.get_args(annotation)
         return " | ".join("None" if arg is type(None) else type_name(arg) for arg in args)
     if annotation is type(None):
@@ -97,12 +131,12 @@ def type_problem(value: Any, annotation: Any) -> str | None:
         if problems[0] is None:
             problems += [extra.problem(value) for extra in extras if hasattr(extra, "problem")]
         return next((problem for problem in problems if problem), None)
-    if origin in (typing.Union, types.UnionType):
+    if origin in _UNIONS:
         problems = [type_problem(value, arg) for arg in args]
         if None in problems:
             return None
         if value is not None and type(None) in args and len(args) == 2:
-            return next(p for p, a in zip(problems, args, strict=True) if a is not type(None))
+            return next(p for p, a in zip(problems, args) if a is not type(None))
         return f"expected {type_name(annotation)}, got {_describe(value)}"
     if origin is typing.Literal:
         if any(value == arg and type(value) is type(arg) for arg in args):
@@ -124,7 +158,7 @@ def type_problem(value: Any, annotation: Any) -> str | None:
     elif annotation is int:
         ok = isinstance(value, int) and not isinstance(value, bool)
     elif annotation is float:
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
     elif annotation is str:
         ok = isinstance(value, str)
     elif isinstance(annotation, type):

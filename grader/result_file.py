@@ -14,7 +14,7 @@ STATUSES = ("pass", "fail", "skip", "error")
 
 
 def _number(value: Any, where: str) -> int | float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"{where}: not a number")
     return value
 
@@ -27,7 +27,7 @@ def _text(value: Any, where: str, optional: bool = False) -> Any:
 
 def _discovered_value(value: Any, where: str) -> Any:
     """A `discovered` value: null, a string, a boolean or a list of strings."""
-    if value is None or isinstance(value, str | bool):
+    if value is None or isinstance(value, (str, bool)):
         return value
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return list(value)

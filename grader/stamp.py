@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 from grader.errors import LabgradeError
@@ -35,7 +35,7 @@ def rubric_digest(exercises: str | None, only: Sequence[str] | None) -> str:
 
 
 def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def stamped(result: HostResult, exercises: Exercises, only: Sequence[str] | None) -> HostResult:

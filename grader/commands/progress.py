@@ -7,7 +7,7 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 from grader.errors import EXIT_OK
 from grader.history import History, history_path, load, progress, record, render_timeline
@@ -73,7 +73,7 @@ def watch(grade_once: Callable[[], HostResult], interval: float) -> int:
         while True:
             result = grade_once()
             text = render_checklist(result, previous, terminal_width(sys.stdout))
-            stamp = datetime.now(UTC).strftime("%H:%M:%S")
+            stamp = datetime.now(timezone.utc).strftime("%H:%M:%S")
             footer = f"({stamp} UTC; again every {interval:g} s; Ctrl-C to stop)\n"
             sys.stdout.write(("\x1b[H\x1b[2J" if tty else "\n") + text + footer)
             sys.stdout.flush()

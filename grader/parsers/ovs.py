@@ -77,10 +77,11 @@ def parse_external_ids(text: str) -> dict[str, str]:
     return {key: value.strip('"') for key, value in ovsdb_pairs(text.strip().strip("{}"))}
 
 
-# One token at a time, each kind told apart by its first character and taken possessively
-# (`*+`, `++`: never given back), so a scan is linear on any text: a quoted string (unclosed:
-# to the end), a run of anything else but quotes and commas, or a comma.
-_TOKEN = re.compile(r'"(?:[^"\\]++|\\.?)*+"?|[^",]++|,', re.DOTALL)
+# One token at a time, each kind told apart by its first character, and nothing after a loop
+# can fail (the closing quote is optional), so nothing is given back and a scan is linear on any
+# text: a quoted string (unclosed: to the end), a run of anything else but quotes and commas,
+# or a comma.
+_TOKEN = re.compile(r'"(?:[^"\\]+|\\.?)*"?|[^",]+|,', re.DOTALL)
 
 
 def ovsdb_items(body: str) -> list[str]:

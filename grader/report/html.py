@@ -17,8 +17,9 @@ import base64
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from html import escape
+from typing import Optional
 
 from grader import __version__
 from grader.inventory import Student
@@ -27,7 +28,7 @@ from grader.report.html_assets import SCRIPT, STYLE
 from grader.report.safetext import number, strip_unsafe
 from grader.result import CheckResult, HostResult
 
-Entry = tuple[Student, HostResult | None]
+Entry = tuple[Student, Optional[HostResult]]
 PART_LIMIT = 3000  # characters of evidence shown per check; students/<id>.json has it all
 BINS = tuple(range(0, 101, 10))  # 0-9 % ... 90-99 %, and 100 %
 
@@ -230,7 +231,7 @@ def render_class_html(entries: Sequence[Entry], title: str = "labgrade class rep
     figures = class_figures(entries)
     columns = check_columns(entries)
     mean = f"{figures.mean_percent:.1f} %" if figures.mean_percent is not None else "-"
-    when = datetime.now(UTC).isoformat(timespec="seconds")
+    when = datetime.now(timezone.utc).isoformat(timespec="seconds")
     policy = (
         # inline style attributes draw the bars: styles may be inline, but nothing may load
         f"default-src 'none'; style-src 'unsafe-inline'; script-src {_csp_hash(SCRIPT)}; "

@@ -132,7 +132,7 @@ def render_junit(results: Sequence[HostResult | None], names: Sequence[str] | No
     result (needs a name) is a student not graded yet."""
     labels = list(names) if names is not None else [None] * len(results)
     root = ET.Element("testsuites", {"name": "labgrade"})
-    for result, label in zip(results, labels, strict=True):
+    for result, label in zip(results, labels):
         if label is None and result is None:
             raise ValueError("a pending student needs a name")
         name = strip_unsafe(label if label is not None else host_label(result.target))  # type: ignore[union-attr]

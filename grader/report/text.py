@@ -120,7 +120,7 @@ def _summary(result: HostResult, layout: _Layout) -> list[str]:
     scores = [f"{number(e.score)}/{number(e.max_score)}" for e in result.exercises]
     column = max((len(score) for score in scores), default=0)
     room = layout.width - size - column - 6
-    for exercise, score in zip(result.exercises, scores, strict=True):
+    for exercise, score in zip(result.exercises, scores):
         title = escape_unsafe(exercise.title)
         title = title if len(title) <= room else title[: max(room - 1, 1)] + "~"
         lines.append(f"  {title:<{room}} {_bar(exercise, size)} {score:>{column}}")
