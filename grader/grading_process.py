@@ -20,7 +20,7 @@ import signal
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -130,7 +130,7 @@ def _grade(job: GradingJob) -> HostResult:
     snapshot = parse_gather_output(stdout, target=name)
     del stdout
     ungraded_cut(snapshot, name)
-    collected_at = datetime.now(UTC).isoformat(timespec="seconds")
+    collected_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     snapshot = snapshot.with_meta(target=redact(job.spec), collected_at=collected_at)
     result = grade_snapshot(
         snapshot,
