@@ -11,6 +11,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -94,7 +95,8 @@ def test_snapshot_graded_alike_in_every_format(
 ) -> None:
     labgrade = str(venv_bin(venvs, version) / "labgrade")
     args = ["check", "--snapshot", str(SNAPSHOT), "--no-history", "--format", "json"]
-    (tmp_path / "here").mkdir(), (tmp_path / "ref").mkdir()
+    for directory in ("here", "ref"):
+        (tmp_path / directory).mkdir()
     found = run([labgrade, *args, *[f"--report={n}={tmp_path / 'here' / n}" for n in FORMATS]])
     assert statuses(found) == reference(
         *args, *[f"--report={n}={tmp_path / 'ref' / n}" for n in FORMATS]
@@ -109,8 +111,6 @@ def test_snapshot_graded_alike_in_every_format(
 
 def _untimed(report: str) -> str:
     """REPORT without what differs between two runs (durations, when it was graded)."""
-    import re
-
     report = re.sub(r'("duration": |"execution_time": |time=")[0-9.e-]+', r"\1T", report)
     return re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+\-Z0-9:]*", "WHEN", report)
 
