@@ -160,7 +160,7 @@ class HostResult:
             "verdict": self.verdict,
             "gather_cut": self.gather_cut,
             "discovered": dict(self.discovered),
-            "score": self.score,
+            "score": self.score if self.has_grade else None,  # no grade: null, never 0
             "max_score": self.max_score,
             "remote_commands": self.remote_commands,
             "attempts": self.attempts,

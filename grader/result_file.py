@@ -72,7 +72,7 @@ def result_from_dict(doc: Any) -> HostResult:
         backend=_text(doc.get("backend", ""), "backend"),
         backend_problem=_text(doc.get("backend_problem"), "backend_problem", optional=True),
         discovered={str(k): _discovered_value(v, str(k)) for k, v in discovered.items()},
-        score=_number(doc.get("score"), "score"),
+        score=0 if doc.get("score") is None else _number(doc.get("score"), "score"),
         max_score=_number(doc.get("max_score"), "max_score"),
         remote_commands=int(_number(doc.get("remote_commands", 0), "remote_commands")),
         exercises=tuple(_exercise(item) for item in exercises),

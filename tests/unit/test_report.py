@@ -19,6 +19,7 @@ from grader.engine import grade
 from grader.model import load_exercises
 from grader.report import render_json, render_junit, render_text
 from grader.result import CheckResult, ExerciseResult, HostResult, SnapshotSource, host_error
+from grader.result_file import result_from_dict
 
 FAKES = {name: fn for name, fn in CHECKS.items() if name.startswith("fake_")}
 
@@ -102,8 +103,10 @@ def test_json_for_a_host_that_could_not_be_graded() -> None:
         "error",
         "lab-9 is unreachable",
         [],
-        0,
+        None,  # no grade is no zero: null, as grades.csv leaves the cell blank
     )
+    back = result_from_dict(doc)
+    assert back.status == "error" and back.score == 0 and not back.has_grade
 
 
 def test_junit_counts_match(tmp_path: Path, result: HostResult) -> None:
