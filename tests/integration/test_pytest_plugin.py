@@ -59,3 +59,19 @@ def test_instructors_own_testinfra_tests_use_the_gathered_facts(lab: Any, tmp_pa
     done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 passed" in done.stdout
+
+
+def test_pytest_xdist_grades_two_hosts_in_parallel(lab: Any, tmp_path: Path) -> None:
+    """`-n 2` (pytest-xdist): the items of two hosts are spread over two workers, each host
+    gathered by the worker that runs it; the outcomes are those of a plain run."""
+    complete, failing = lab["complete"].name, lab["no-ssh-rule"].name
+    command = [
+        sys.executable, "-m", "pytest", "--labgrade", f"--hosts=ssh://{complete},ssh://{failing}",
+        f"--ssh-config={lab.ssh_config}", "-k", "sg", "-n", "2", "-p", "no:cacheprovider",
+        "-rf",
+    ]  # fmt: skip
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "2 workers" in done.stdout
+    failed = [line for line in done.stdout.splitlines() if line.startswith("FAILED")]
+    assert len(failed) == 1 and f"sg.ssh[ssh://{failing}]" in failed[0], failed
