@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,8 @@ from hypothesis import settings as hypothesis_settings
 from grader.errors import LabgradeError
 from labsim import api, preflight, scenarios, state
 from labsim.state import LabHost
+
+sys.path.insert(0, str(Path(__file__).parent))  # tests/json_contract.py and friends
 
 # Property tests under CI (CI set, as .ci/run and CI services do): the same examples on every
 # run and no example database carried between runs, so a red build is reproducible, never a

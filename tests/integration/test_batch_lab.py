@@ -20,10 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jsonschema import Draft202012Validator, FormatChecker
+from json_contract import validated, without_timing
 from junitparser import JUnitXml
 
-from grader.commands.schema import schema_text
 from grader.snapshot import Snapshot
 from labsim import api
 
@@ -134,23 +133,6 @@ def class_lab(lab: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
 def rows(out: Path) -> dict[str, dict[str, str]]:
     with (out / "grades.csv").open(newline="") as handle:
         return {row["id"]: row for row in csv.DictReader(handle)}
-
-
-def validated(doc: Any, name: str) -> Any:
-    """DOC, after checking it against labgrade's shipped schema NAME (`labgrade schema`)."""
-    schema = json.loads(schema_text(name))
-    Draft202012Validator(schema, format_checker=FormatChecker()).validate(doc)
-    return doc
-
-
-def without_timing(doc: Any) -> Any:
-    """DOC (a JSON report) without the keys that differ between two gradings: durations and
-    the time of grading."""
-    if isinstance(doc, dict):
-        return {k: without_timing(v) for k, v in doc.items() if k not in ("duration", "graded_at")}
-    if isinstance(doc, list):
-        return [without_timing(v) for v in doc]
-    return doc
 
 
 def reports(out: Path) -> dict[str, dict[str, Any]]:

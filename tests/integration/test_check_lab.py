@@ -18,9 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jsonschema import Draft202012Validator, FormatChecker
-
-from grader.commands.schema import schema_text
+from json_contract import validated
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.lab
@@ -72,13 +70,6 @@ def labgrade(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str
 def report(completed: subprocess.CompletedProcess[str]) -> dict[str, Any]:
     assert completed.returncode in (0, 1), completed.stderr
     return validated(json.loads(completed.stdout), "result")
-
-
-def validated(doc: Any, name: str) -> Any:
-    """DOC, after checking it against labgrade's shipped schema NAME (`labgrade schema`)."""
-    schema = json.loads(schema_text(name))
-    Draft202012Validator(schema, format_checker=FormatChecker()).validate(doc)
-    return doc
 
 
 def statuses(result: dict[str, Any]) -> dict[str, str]:

@@ -17,14 +17,13 @@ from typing import IO, Any
 
 import pytest
 import testinfra
-from jsonschema import Draft202012Validator, FormatChecker
+from json_contract import validated, without_timing
 
 import grader.batch
 import grader.connect
 from grader.batch import Settings, default_jobs, grade_class
 from grader.classdir import ClassDir
 from grader.cli import main
-from grader.commands.schema import schema_text
 from grader.connect import ConnectOptions
 from grader.deadline import ProcessWatch
 from grader.errors import HostError
@@ -80,23 +79,6 @@ def spy_on_hosts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def rows(out: Path) -> list[dict[str, str]]:
     return list(csv.DictReader((out / "grades.csv").open(newline="")))
-
-
-def validated(doc: Any, name: str) -> Any:
-    """DOC, after checking it against labgrade's shipped schema NAME (`labgrade schema`)."""
-    schema = json.loads(schema_text(name))
-    Draft202012Validator(schema, format_checker=FormatChecker()).validate(doc)
-    return doc
-
-
-def without_timing(doc: Any) -> Any:
-    """DOC (a JSON report) without the keys that differ between two gradings: durations and
-    the time of grading."""
-    if isinstance(doc, dict):
-        return {k: without_timing(v) for k, v in doc.items() if k not in ("duration", "graded_at")}
-    if isinstance(doc, list):
-        return [without_timing(v) for v in doc]
-    return doc
 
 
 def reports(out: Path) -> dict[str, dict[str, Any]]:
