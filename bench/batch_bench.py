@@ -35,13 +35,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from grader.batch import Settings, grade_class  # noqa: E402
+from grader.class_grading import Settings, grade_class  # noqa: E402
 from grader.classdir import ClassDir  # noqa: E402
 from grader.connect import ConnectOptions, wrap_command  # noqa: E402
 from grader.gather import gather_command  # noqa: E402
 from grader.inventory import Student  # noqa: E402
 from grader.model import extra_commands, load_exercises  # noqa: E402
-from grader.report.progress import Progress  # noqa: E402
+from grader.report.batch_progress import Progress  # noqa: E402
 from labsim import api  # noqa: E402
 
 RELAY = ROOT / "bench" / "delay_relay.py"

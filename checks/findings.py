@@ -108,7 +108,7 @@ ANSWERS: dict[str, Callable[[Facts], tuple[set[str], str]]] = {
 @check("finding")
 def finding(facts: Facts, *, answer: str, question: str = "", given: str | None = None) -> Outcome:
     """GIVEN, the student's answer to QUESTION (the answers file's key ANSWER), is what this
-    host shows. GIVEN comes from `--answers` (grader.answers.with_answers); None: no file."""
+    host shows. GIVEN comes from `--answers` (grader.answers_file.with_answers); None: no file."""
     if answer not in ANSWERS:
         raise CannotGrade(f"no such finding {answer!r} (known: {', '.join(ANSWERS)})")
     truth, see = ANSWERS[answer](facts)

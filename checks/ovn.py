@@ -12,7 +12,7 @@ from checks._common import lines, no_instance, only_on
 from checks._registry import check
 from grader.facts import OVN, Facts
 from grader.facts.namespace import record_problem
-from grader.facts.ovn import TABLES, Acl, Northbound, Port, PortGroup
+from grader.facts.ovn_northbound import TABLES, Acl, Northbound, Port, PortGroup
 from grader.outcome import CannotGrade, Outcome, failed, passed
 from grader.parsers.numbers import ascii_int
 
@@ -23,8 +23,8 @@ NBCTL = "sudo ovn-nbctl"
 
 def northbound(facts: Facts, *needs: str) -> Northbound:
     """The northbound database, once the tables the check reads (NEEDS: names of
-    grader.facts.ovn.TABLES) were read: CannotGrade otherwise, since an unread table is empty,
-    and on another Neutron backend."""
+    grader.facts.ovn_northbound.TABLES) were read: CannotGrade otherwise, since an unread
+    table is empty, and on another Neutron backend."""
     only_on(facts, OVN)
     nb = facts.northbound
     if nb is None:

@@ -12,7 +12,7 @@ from checks._common import lines, only_on
 from checks._registry import check
 from checks.ovn import NBCTL, northbound, within_cidr
 from grader.facts import OVN, Facts
-from grader.facts.ovn import Router
+from grader.facts.ovn_northbound import Router
 from grader.outcome import CannotGrade, Outcome, failed, passed
 
 

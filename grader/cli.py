@@ -1,6 +1,6 @@
 """The grader's command line: parses arguments and hands each subcommand to its module.
 
-`labgrade` itself is labgrade/cli.py, which adds the simulated lab's commands through
+`labgrade` itself is labgrade/command.py, which adds the simulated lab's commands through
 EXTRA_COMMANDS and DEFAULTS below; the grader never imports the lab. `python -m grader` runs
 the grader's commands alone.
 """

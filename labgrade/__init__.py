@@ -1,1 +1,1 @@
-"""The `labgrade` command: the grader's commands with the simulated lab's wired in (cli.py)."""
+"""The `labgrade` command: the grader's commands with the simulated lab's wired in (command.py)."""

@@ -1,3 +1,3 @@
-from labgrade.cli import main
+from labgrade.command import main
 
 raise SystemExit(main())

@@ -1,5 +1,5 @@
 """`check --lab NAME`: grade a host of the simulated lab over SSH with the lab's own ssh config;
-and the hint for a lab host's name given as a plain TARGET. labgrade/cli.py hands both to the
+and the hint for a lab host's name given as a plain TARGET. labgrade/command.py hands both to the
 grader's commands.
 
 The config is the one `labgrade lab ssh-config` prints (labsim.api.ssh_config_text),

@@ -14,8 +14,8 @@ from grader.commands import (
     batch,
     check,
     collect,
+    history_watch,
     list_exercises,
-    progress,
     regrade,
     schema,
     validate,
@@ -25,4 +25,4 @@ from grader.commands import (
 def register_all(subparsers: argparse._SubParsersAction) -> None:
     for module in (check, collect, batch, regrade, validate, list_exercises, answers, schema):
         module.register(subparsers)
-    progress.register_history(subparsers)
+    history_watch.register_history(subparsers)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from grader.answers import answers_template, questions
+from grader.answers_file import answers_template, questions
 from grader.commands.options import add_command, add_exercises_option
 from grader.errors import EXIT_OK, LabgradeError
 from grader.model import load_exercises

@@ -10,7 +10,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from grader.batch import MAX_JOBS, BatchRun, Settings, default_jobs, grade_class
+from grader.class_grading import MAX_JOBS, BatchRun, Settings, default_jobs, grade_class
 from grader.classdir import ClassDir, Manifest
 from grader.commands.class_output import finish_class
 from grader.commands.options import (
@@ -27,7 +27,7 @@ from grader.errors import LabgradeError
 from grader.inventory import Student, load_inventory
 from grader.inventory_ansible import load_ansible_inventory
 from grader.model import load_exercises
-from grader.report.progress import make_progress
+from grader.report.batch_progress import make_progress
 from grader.stamp import rubric_digest
 
 DESCRIPTION = """\

@@ -8,8 +8,9 @@ import time
 from dataclasses import dataclass, replace
 
 from grader import backends
-from grader.answers import FINDINGS, load_answers, with_answers
+from grader.answers_file import FINDINGS, load_answers, with_answers
 from grader.commands.check_many import check_formats, targets_of, worst_exit, write_reports
+from grader.commands.history_watch import add_progress_options, recorded_progress, watch
 from grader.commands.hosts import resolved_target
 from grader.commands.options import (
     add_command,
@@ -18,7 +19,6 @@ from grader.commands.options import (
     add_target_options,
     split_only,
 )
-from grader.commands.progress import add_progress_options, recorded_progress, watch
 from grader.commands.reports import add_report_option, host_reports, write_host_reports
 from grader.errors import (
     EXIT_HOST,

@@ -1,7 +1,7 @@
 """From the command line's TARGET (or --lab NAME) to a host spec and connection options.
 
 `--lab NAME` is resolved by `args.lab_target`, a context manager NAME -> (host spec, ssh config
-path) that the `labgrade` command (labgrade/cli.py) sets from the simulated lab; the grader
+path) that the `labgrade` command (labgrade/command.py) sets from the simulated lab; the grader
 itself does not know the lab.
 """
 

@@ -130,7 +130,7 @@ def connect_options(args: argparse.Namespace, ssh_config: str | None = None) -> 
         sudo=args.sudo,
         sudo_user=args.sudo_user,
         timeout=args.timeout,
-        unresolved_hint=getattr(args, "unresolved_hint", None),  # set by labgrade/cli.py
+        unresolved_hint=getattr(args, "unresolved_hint", None),  # set by labgrade/command.py
         accept_new_host_keys=args.accept_new_host_keys,
     )
 

@@ -13,18 +13,18 @@ from typing import Any
 
 from grader.backends import NATIVE, OVN
 from grader.facts.backend import RECOGNITION_RECORDS, by_its_own_marks, recognise
-from grader.facts.dhcp import build_dhcp, find_dnsmasq
+from grader.facts.dhcp_agent import build_dhcp, find_dnsmasq
 from grader.facts.instances import find_instances
 from grader.facts.namespace import NamespaceView, namespace_view, parse_safely, record_problem
 from grader.facts.openflow import flow_fixed_ips
-from grader.facts.ovn import Northbound, build_northbound
+from grader.facts.ovn_northbound import Northbound, build_northbound
 from grader.facts.router import build_router
 from grader.facts.sourced import building, command_text, cut_point, unusable_reason
 from grader.facts.types import Dhcp, Facts, Instance, Router
 from grader.parsers.ip_addr import Address
 from grader.parsers.netns import parse_identify, parse_netns_list, parse_pids
 from grader.parsers.numbers import ascii_int
-from grader.parsers.ovn import parse_ofports
+from grader.parsers.ovn_nbctl import parse_ofports
 from grader.parsers.ovs import parse_flows, parse_names
 from grader.parsers.processes import parse_processes
 from grader.snapshot import Snapshot

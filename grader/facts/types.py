@@ -7,7 +7,7 @@ from typing import Any
 
 from grader.backends import UNKNOWN
 from grader.facts.namespace import NamespaceView
-from grader.facts.ovn import Northbound
+from grader.facts.ovn_northbound import Northbound
 from grader.facts.sourced import Sourced
 from grader.outcome import CannotGrade
 from grader.parsers.ip_addr import Address

@@ -16,10 +16,10 @@ from checks.ovn import _acl_allows
 from checks.ovsfw import _allows
 from grader import backends, engine
 from grader.errors import InputFileError
-from grader.facts.ovn import _acl
+from grader.facts.ovn_northbound import _acl
 from grader.model import load_exercises
 from grader.outcome import CannotGrade, Outcome
-from grader.parsers.ovn import parse_ofports, parse_ovn_records
+from grader.parsers.ovn_nbctl import parse_ofports, parse_ovn_records
 from grader.parsers.ovs import parse_flows
 from labsim import daemons, formats, formats_ovn, formats_ovsfw, plan, releases, scenarios
 

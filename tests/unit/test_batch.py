@@ -19,9 +19,9 @@ import pytest
 import testinfra
 from json_contract import validated, without_timing
 
-import grader.batch
+import grader.class_grading
 import grader.connect
-from grader.batch import Settings, default_jobs, grade_class
+from grader.class_grading import Settings, default_jobs, grade_class
 from grader.classdir import ClassDir
 from grader.cli import main
 from grader.connect import ConnectOptions
@@ -29,7 +29,7 @@ from grader.deadline import ProcessWatch
 from grader.errors import HostError
 from grader.inventory import Student
 from grader.model import load_exercises
-from grader.report.progress import Progress
+from grader.report.batch_progress import Progress
 
 REPO = Path(__file__).resolve().parents[2]
 SNAPSHOTS = REPO / "tests" / "data" / "snapshots"

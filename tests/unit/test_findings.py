@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.answers import answers_template, load_answers, with_answers
+from grader.answers_file import answers_template, load_answers, with_answers
 from grader.cli import main
 from grader.errors import EXIT_NOT_PASSING, EXIT_OK, EXIT_USAGE, InputFileError
 from grader.model import load_exercises

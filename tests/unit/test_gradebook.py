@@ -11,8 +11,8 @@ import pytest
 from grader.grading import grade_snapshot
 from grader.inventory import Student, load_inventory
 from grader.model import load_exercises
+from grader.report.batch_progress import LineProgress, TerminalProgress, make_progress
 from grader.report.gradebook import neutralise, render_gradebook
-from grader.report.progress import LineProgress, TerminalProgress, make_progress
 from grader.report.summary import render_summary
 from grader.result import CheckResult, ExerciseResult, HostResult, host_error
 from grader.snapshot import Snapshot

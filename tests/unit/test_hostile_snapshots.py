@@ -21,7 +21,7 @@ from grader.errors import EXIT_USAGE, InputFileError
 from grader.gather import parse_gather_output
 from grader.grading import grade_snapshot
 from grader.inventory import Student
-from grader.report.progress import LineProgress
+from grader.report.batch_progress import LineProgress
 from grader.report.safetext import escape_unsafe
 from grader.report.summary import render_summary
 from grader.result import host_error

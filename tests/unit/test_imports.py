@@ -46,7 +46,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "grader.model",
             "grader.exercise_schema",
             "grader.rubric",
-            "grader.answers",
+            "grader.answers_file",
             "grader.history",
             "grader.rubric_rules",
             "grader.engine",
@@ -61,7 +61,7 @@ LAYERS: list[tuple[str, set[str]]] = [
         {
             "grader.grading",
             "grader.grading_process",
-            "grader.batch",
+            "grader.class_grading",
             "grader.classdir",
             "grader.stamp",
         },

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from grader.errors import InputFileError, LabError
-from labgrade.cli import build_parser, main
+from labgrade.command import build_parser, main
 from labsim import (
     api,
     commands,

@@ -14,7 +14,7 @@ from grader.parsers.ip_link import parse_ip_link
 from grader.parsers.ip_route import parse_ip_route
 from grader.parsers.iptables_save import parse_iptables_save, parse_rule
 from grader.parsers.listeners import parse_listeners
-from grader.parsers.ovn import ovn_map
+from grader.parsers.ovn_nbctl import ovn_map
 from grader.parsers.ovs import parse_flows
 from grader.parsers.processes import parse_processes
 

@@ -16,7 +16,7 @@ from grader.parsers.ip_route import parse_ip_route
 from grader.parsers.iptables_save import parse_iptables_save
 from grader.parsers.listeners import parse_listeners
 from grader.parsers.netns import parse_netns_list, parse_pids
-from grader.parsers.ovn import ovn_list, ovn_map, parse_ofports
+from grader.parsers.ovn_nbctl import ovn_list, ovn_map, parse_ofports
 from grader.parsers.ovs import parse_external_ids, parse_flows, parse_ovn_records
 from grader.parsers.processes import parse_processes
 

@@ -33,8 +33,8 @@ from grader.grading import gather_to_file, why
 from grader.grading_process import GradingJob, grade_in_process, start_server
 from grader.inventory import Student
 from grader.model import Exercises, extra_commands
+from grader.report.batch_progress import Progress
 from grader.report.json import render_json
-from grader.report.progress import Progress
 from grader.result import HostResult, host_error
 from grader.stamp import stamped
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from grader.facts.namespace import record_problem
 from grader.facts.sourced import unusable_reason
 from grader.parsers.numbers import ascii_int
-from grader.parsers.ovn import ovn_list, ovn_map, parse_ovn_records
+from grader.parsers.ovn_nbctl import ovn_list, ovn_map, parse_ovn_records
 from grader.snapshot import Snapshot
 
 # name used here -> (gather key, northbound table)
