@@ -8,20 +8,17 @@ circular `requires`.
 
 from __future__ import annotations
 
-import difflib
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 from grader.backends import KNOWN as KNOWN_BACKENDS
-from grader.errors import InputFileError
 from grader.paramtypes import signature_params, type_problem
 from grader.rubric import CheckSpec, Exercise, Exercises
+from grader.yaml_fields import YamlFields, did_you_mean
 from grader.yamlfile import ListNode, MappingNode, line_of, load_yaml
 
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 FORMAT_VERSION = 1
 
 TOP_KEYS = {"version": True, "exercises": True, "mistakes": False}  # key -> required
@@ -50,67 +47,10 @@ CHECK_KEYS = {
 }
 
 
-def _hint(word: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    return {dict: "mapping", MappingNode: "mapping", list: "list", ListNode: "list"}.get(
-        type(value), type(value).__name__
-    )
-
-
-def _type_word(kind: type) -> str:
-    if kind in (int, float):
-        return "number"
-    return "null" if kind is type(None) else kind.__name__
-
-
-class _Validator:
+class _Validator(YamlFields):
     def __init__(self, path: str, checks: Mapping[str, Any]):
-        self.path = path
+        super().__init__(path)
         self.checks = checks
-
-    def error(self, line: int | None, key: str | None, problem: str) -> InputFileError:
-        return InputFileError(self.path, line, key, problem)
-
-    def mapping(self, value: Any, line: int, what: str, keys: dict[str, bool]) -> MappingNode:
-        if not isinstance(value, MappingNode):
-            raise self.error(line, None, f"{what} must be a mapping, not {_kind(value)}")
-        for key in value:
-            if key not in keys:
-                raise self.error(
-                    value.key_line(key), key, f"unknown key in {what}{_hint(key, list(keys))}"
-                )
-        for key, required in keys.items():
-            if required and key not in value:
-                raise self.error(value.line, key, f"missing in {what}")
-        return value
-
-    def typed(
-        self, node: MappingNode, key: str, kind: type | tuple[type, ...], default: Any
-    ) -> Any:
-        value = node.get(key, default)
-        kinds = kind if isinstance(kind, tuple) else (kind,)
-        is_bool = isinstance(value, bool)
-        if (is_bool and bool not in kinds) or not isinstance(value, kinds):
-            names = " or ".join(_type_word(k) for k in kinds)
-            names = "number" if set(kinds) == {int, float} else names
-            raise self.error(node.key_line(key), key, f"must be {names}, not {_kind(value)}")
-        return value
-
-    def identifier(self, node: MappingNode, key: str = "id") -> str:
-        value = node.get(key)
-        if not isinstance(value, str) or not ID_PATTERN.match(value):
-            raise self.error(
-                node.key_line(key),
-                key,
-                f"{value!r} is not a valid id (lower-case letters, digits, '.', '_', '-')",
-            )
-        return value
 
     def document(self, root: Any) -> Exercises:
         root = self.mapping(root, line_of(root, 1), "the file", TOP_KEYS)
@@ -149,7 +89,7 @@ class _Validator:
                     raise self.error(
                         checks.item_line(index),
                         name,
-                        f"unknown check {check_id!r}{_hint(str(check_id), sorted(ids))}",
+                        f"unknown check {check_id!r}{did_you_mean(str(check_id), sorted(ids))}",
                     )
             found[name] = tuple(checks)
         return found
@@ -187,18 +127,12 @@ class _Validator:
                 raise self.error(
                     line,
                     "backends",
-                    f"unknown backend {name!r}{_hint(str(name), list(KNOWN_BACKENDS))} "
+                    f"unknown backend {name!r}{did_you_mean(str(name), list(KNOWN_BACKENDS))} "
                     f"(known: {', '.join(KNOWN_BACKENDS)})",
                 )
             if within and name not in within:
                 raise self.error(line, "backends", f"{name!r} is not among the exercise's backends")
         return tuple(value)
-
-    def title(self, node: MappingNode) -> str:
-        title = self.typed(node, "title", str, "")
-        if not title.strip():
-            raise self.error(node.key_line("title"), "title", "must not be empty")
-        return title
 
     def check(
         self, value: Any, line: int, exercise_id: str, backends: tuple[str, ...] = ()
@@ -215,7 +149,7 @@ class _Validator:
             raise self.error(
                 node.key_line("check"),
                 "check",
-                f"unknown check '{name}'{_hint(name, sorted(self.checks))}",
+                f"unknown check '{name}'{did_you_mean(name, sorted(self.checks))}",
             )
         params = self.params(node, name)
         requires = self.typed(node, "requires", (list, type(None)), None) or ListNode()
@@ -282,7 +216,7 @@ class _Validator:
                         spec.line,
                         "requires",
                         f"'{spec.id}' requires unknown check '{required}'"
-                        f"{_hint(required, list(specs))}",
+                        f"{did_you_mean(required, list(specs))}",
                     )
         order: list[str] = []
         state: dict[str, str] = {}  # id -> "visiting" | "done"

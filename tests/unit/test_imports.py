@@ -20,6 +20,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "grader.errors",
             "grader.atomic",
             "grader.yamlfile",
+            "grader.yaml_fields",
             "grader.paramtypes",
             "grader.backends",
             "grader.deadline",
