@@ -3,7 +3,10 @@
     run = grade_class(students, settings, ClassDir("out"), progress)
     run.results["ada"], run.interrupted
 
-Each student's report and snapshot are written to DIR as soon as the host is graded. A host
+Each student's report and snapshot are written to DIR as soon as the host is graded. A
+student with findings answers (class.yaml `answers:` or `answers_path:`) is graded on them too
+(the default exercises plus findings, unless --only says what), and the answers graded are
+kept in DIR for regrade; an unusable answers file is that student's `error`. A host
 that fails (unreachable, key refused, timeout...) becomes that student's `error` result; the
 others go on. A host still running after `timeout` seconds is cut off (its ssh is killed).
 Ctrl-C (KeyboardInterrupt) stops cleanly: nothing new is started, the hosts in flight are cut
@@ -25,12 +28,13 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from grader.answers_file import REMEDY, StudentAnswers, student_answers, with_findings
 from grader.classdir import ClassDir
 from grader.connect import ConnectOptions, host_name, redact
 from grader.deadline import ProcessWatch
-from grader.errors import LabgradeError
+from grader.errors import InputFileError, LabgradeError
 from grader.grading import gather_to_file, why
-from grader.grading_process import GradingJob, grade_in_process, start_server
+from grader.grading_process import GradingJob, grade_in_process, only_tuple, start_server
 from grader.inventory import Student
 from grader.model import Exercises, extra_commands
 from grader.report.batch_progress import Progress
@@ -100,45 +104,72 @@ class _Worker:
     def grade(self, state: _Running) -> HostResult | None:
         student, settings = state.student, self.settings
         options = student.options(settings.options)
+        only, exercises = settings.only, self.rubric(student)
+        self.classdir.forget_answers(student.id)  # the grading writes the ones it graded
+        try:
+            answers = student_answers(
+                student.answers, student.answers_path, host_name(student.target), settings.exercises
+            )
+        except InputFileError as error:  # this student's error: no host is reached for it
+            reason = f"answers file {error}; {REMEDY}"
+            result = host_error(redact(student.target), reason, self.max_score(exercises))
+            result = stamped(result, settings.exercises, only)
+            self.classdir.write_student(student.id, render_json(result), None)
+            return result
         with state.watch.active():
             if self.stop.is_set():
                 return None
-            result, graded = self.gather_and_grade(student, options, state.watch)
+            result, graded = self.gather_and_grade(student, options, state.watch, answers)
         if state.watch.killed and (result is None or result.status == "error"):
             if self.stop.is_set():
                 return None  # interrupted: graded again by --resume
             name = host_name(student.target)
             reason = f"{name}: timed out after {options.timeout:g} s (--timeout)"
             result = host_error(
-                redact(student.target), reason, self.max_score, duration=options.timeout
+                redact(student.target), reason, self.max_score(exercises), duration=options.timeout
             )
             graded = False
         assert result is not None
-        result = stamped(result, settings.exercises, settings.only)
+        result = stamped(result, settings.exercises, only)
         if graded:  # the grading process wrote the snapshot
             self.classdir.write_result(student.id, render_json(result))
         else:
             self.classdir.write_student(student.id, render_json(result), None)
         return result
 
+    def rubric(self, student: Student) -> Exercises:
+        """The rubric of STUDENT: with findings among the default exercises if they have
+        answers (--only, when given, names what is graded all the same)."""
+        if student.answers or student.answers_path:
+            return with_findings(self.settings.exercises)
+        return self.settings.exercises
+
     def unrecorded(self, student: Student, error: Exception) -> HostResult:
         """STUDENT's `error` when grading or writing its files raised ERROR; written if it can
         be (if not, the result still goes into grades.csv and --resume grades it again)."""
         reason = f"{host_name(student.target)}: could not grade or record this host: {why(error)}"
-        result = host_error(redact(student.target), reason, self.max_score)
+        result = host_error(redact(student.target), reason, self.max_score(self.rubric(student)))
         result = stamped(result, self.settings.exercises, self.settings.only)
         with contextlib.suppress(Exception):
             self.classdir.write_student(student.id, render_json(result))
         return result
 
     def gather_and_grade(
-        self, student: Student, options: ConnectOptions, watch: ProcessWatch
+        self,
+        student: Student,
+        options: ConnectOptions,
+        watch: ProcessWatch,
+        answers: StudentAnswers | None,
     ) -> tuple[HostResult | None, bool]:
         """(result, whether a grading process made it); (None, False) when WATCH was killed.
-        The host's output goes to a file of its own, graded in a process of its own."""
+        The host's output goes to a file of its own, graded in a process of its own; ANSWERS
+        on the host are read by one more command of the same gather."""
         settings, started = self.settings, time.monotonic()
-        candidates = settings.exercises.select(settings.only, backend=None).to_run
-        extra = extra_commands(candidates, settings.exercises.registry)
+        exercises, only = self.rubric(student), only_tuple(settings.only)
+        candidates = exercises.select(only, backend=None).to_run
+        extra = extra_commands(candidates, exercises.registry)
+        if answers is not None and answers.command:
+            extra.append(answers.command)
         output = self.spool / f"{student.id}.out"
         try:
             try:
@@ -149,17 +180,19 @@ class _Worker:
             except LabgradeError as error:  # anything else: unrecorded() names it
                 duration = time.monotonic() - started
                 error_result = host_error(
-                    redact(student.target), str(error), self.max_score, duration=duration
+                    redact(student.target), str(error), self.max_score(exercises), duration=duration
                 )
                 return replace(error_result, attempts=getattr(error, "attempts", 1)), False
             job = GradingJob(
                 output=str(output),
                 spec=student.target,
-                exercises=settings.exercises,
-                only=tuple(settings.only) if settings.only is not None else None,
+                exercises=exercises,
+                only=only,
                 remote_commands=remote_commands,
                 started=started,
                 snapshot_path=str(self.classdir.snapshot_path(student.id)),
+                answers=answers,
+                answers_copy=str(self.classdir.answers_path(student.id)),
             )
             with self.grading_slot(watch) as slot:
                 result = grade_in_process(job, watch) if slot else None
@@ -169,9 +202,9 @@ class _Worker:
         finally:
             output.unlink(missing_ok=True)
 
-    @property
-    def max_score(self) -> int | float:
-        selection = self.settings.exercises.select(self.settings.only)
+    def max_score(self, exercises: Exercises) -> int | float:
+        """What a student graded with the rubric EXERCISES can score (the lab's backend)."""
+        selection = exercises.select(self.settings.only)
         return sum(exercise.max_points for exercise in selection.exercises)
 
     @contextlib.contextmanager

@@ -7,6 +7,7 @@ each file either complete or absent.
     DIR/junit.xml                    one testsuite each  } class_file (grader/report/reporters.py)
     DIR/students/<id>.json           the `check --format json` report of each student
     DIR/students/<id>.snapshot.json  what was gathered on the student's host
+    DIR/students/<id>.answers.yaml   the findings answers graded (students with answers only)
 
 A student counts as done once students/<id>.json exists (it is written after the snapshot).
 """
@@ -28,7 +29,7 @@ from grader.model import default_exercises_path
 from grader.result import HostResult
 from grader.result_file import result_from_dict
 from grader.snapshot import MAX_SNAPSHOT_BYTES, Snapshot
-from grader.yamlfile import read_bounded
+from grader.yamlfile import decode_utf8, read_bounded
 
 MANIFEST_FORMAT = "labgrade-batch/1"
 MAX_RESULT_BYTES = 64 * 1024 * 1024
@@ -66,6 +67,9 @@ class ClassDir:
     def snapshot_path(self, student_id: str) -> Path:
         return self.students_dir / f"{student_id}.snapshot.json"
 
+    def answers_path(self, student_id: str) -> Path:
+        return self.students_dir / f"{student_id}.answers.yaml"
+
     def exists(self) -> bool:
         return self.manifest_path.is_file()
 
@@ -92,6 +96,8 @@ class ClassDir:
             "students": [
                 {"id": s.id, "name": s.name, "email": s.email, "target": s.target}
                 | ({"extra": dict(s.extra)} if s.extra else {})
+                | ({"answers": s.answers} if s.answers else {})
+                | ({"answers_path": s.answers_path} if s.answers_path else {})
                 for s in manifest.students
             ],
         }
@@ -100,13 +106,20 @@ class ClassDir:
     def write_student(
         self, student_id: str, result_json: str, snapshot_json: str | None = None
     ) -> None:
-        """The student's snapshot (or, without one, no stale snapshot), then the report."""
+        """The student's snapshot (or, without one, no stale snapshot nor answers), then the
+        report."""
         if snapshot_json is not None:
             self.write(self.snapshot_path(student_id), snapshot_json)
         else:
+            self.forget_answers(student_id)
             with contextlib.suppress(FileNotFoundError):
                 self.snapshot_path(student_id).unlink()
         self.write_result(student_id, result_json)
+
+    def forget_answers(self, student_id: str) -> None:
+        """No stored answers for STUDENT_ID (before grading it again: the grading writes them)."""
+        with contextlib.suppress(FileNotFoundError):
+            self.answers_path(student_id).unlink()
 
     def write_result(self, student_id: str, result_json: str) -> None:
         self.write(self.result_path(student_id), result_json)
@@ -135,6 +148,8 @@ class ClassDir:
                     name=s["name"],
                     email=s["email"],
                     extra=tuple((str(k), str(v)) for k, v in (s.get("extra") or {}).items()),
+                    answers=_text_or_none(s.get("answers")),
+                    answers_path=_text_or_none(s.get("answers_path")),
                 )
                 for s in doc["students"]
             )
@@ -169,3 +184,14 @@ class ClassDir:
 
     def stored(self, students: Sequence[Student]) -> list[Entry]:
         return [(student, self.read_result(student.id)) for student in students]
+
+    def read_answers(self, student_id: str) -> str:
+        """The answers graded for STUDENT_ID; InputFileError when absent or unreadable."""
+        path = self.answers_path(student_id)
+        return decode_utf8(str(path), read_bounded(path))
+
+
+def _text_or_none(value: object) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ValueError("answers and answers_path are strings")
+    return value or None

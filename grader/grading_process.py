@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from grader.answers_file import StudentAnswers, graded_answers, with_answers
 from grader.atomic import write_atomic
 from grader.connect import host_name, redact
 from grader.deadline import ProcessWatch
@@ -50,6 +51,8 @@ class GradingJob:
     started: float  # time.monotonic() when the host was started (same clock in every process)
     snapshot_path: str | None  # where to write the snapshot (None: nowhere)
     memory_limit: int = MEMORY_LIMIT
+    answers: StudentAnswers | None = None  # the student's findings answers (None: none)
+    answers_copy: str | None = None  # where to write the answers graded (None: nowhere)
 
 
 def _forkserver() -> Any:
@@ -132,15 +135,21 @@ def _grade(job: GradingJob) -> HostResult:
     ungraded_cut(snapshot, name)
     collected_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     snapshot = snapshot.with_meta(target=redact(job.spec), collected_at=collected_at)
+    exercises, answers = job.exercises, None
+    if job.answers is not None:  # HostError: that student's error, naming the file
+        answers, given = graded_answers(job.answers, snapshot, exercises)
+        exercises = with_answers(exercises, given)
     result = grade_snapshot(
         snapshot,
-        job.exercises,
+        exercises,
         job.only,
         redact(job.spec),
         remote_commands=job.remote_commands,
         started=job.started,
         unreadable="cannot read what the host returned",
     )
+    if answers is not None and job.answers_copy is not None:
+        write_atomic(job.answers_copy, answers)  # before the snapshot: regrade needs both
     if job.snapshot_path is not None:
         write_atomic(job.snapshot_path, snapshot.to_json())
     return result

@@ -12,6 +12,7 @@ beside the file, variables it does not use). Either way:
     ansible_become                             -> sudo
     ansible_connection: local | docker | ...   -> local:// | docker://HOST | ...
     student_name, student_email                -> name, email
+    student_answers, student_answers_path      -> answers (a file here), answers_path (on the host)
 
     [class]
     devstack-07 ansible_host=10.0.0.7 student_name="Ada L." student_email=ada@example.edu
@@ -49,7 +50,10 @@ USED = {  # the variables labgrade reads (ansible_inventory.connection_fields, s
     "ansible_ssh_extra_args",
     "student_name",
     "student_email",
+    "student_answers",
+    "student_answers_path",
 }
+ANSWERS = {"answers": "student_answers", "answers_path": "student_answers_path"}
 LABELS = {  # student field -> the variable named in errors
     "id": "host name",
     "target": "ansible_host",
@@ -59,6 +63,7 @@ LABELS = {  # student field -> the variable named in errors
     "sudo": "ansible_become",
     "name": "student_name",
     "email": "student_email",
+    **ANSWERS,
 }
 MAX_HOSTS = 5000
 
@@ -211,6 +216,7 @@ def make_student(
     """HOST as a student; InputFileError naming PATH (LINE) and the variable."""
     try:
         raw = connection_fields(host, variables)
+        raw |= {key: variables[name] for key, name in ANSWERS.items() if name in variables}
         extra = ssh_args(variables)
     except ValueError as error:
         variable, _, problem = str(error).partition(": ")

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, replace
 
 from grader import backends
-from grader.answers_file import FINDINGS, load_answers, with_answers
+from grader.answers_file import load_answers, with_answers, with_findings
 from grader.commands.check_many import check_formats, targets_of, worst_exit, write_reports
 from grader.commands.history_watch import add_progress_options, recorded_progress, watch
 from grader.commands.hosts import resolved_target
@@ -206,8 +206,8 @@ def run(args: argparse.Namespace) -> int:
     exercises.select(args.only)  # an unknown --only id is a usage error
     if args.answers:
         exercises = with_answers(exercises, load_answers(args.answers, exercises))
-        if not args.only:  # the default exercises and the findings
-            args.only = [e.id for e in exercises.exercises if e.default] + [FINDINGS]
+        if not args.only:  # the default exercises and the findings (where they apply)
+            exercises = with_findings(exercises)
     check_reachable(args.min_score, exercises, args.only)
     reports = host_reports(args)  # a usage error before connecting
     targets = targets_of(args)

@@ -7,11 +7,12 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from grader.answers_file import parse_answers, with_answers, with_findings
 from grader.classdir import ClassDir, Entry, Manifest, describe_rubric
 from grader.commands.class_output import finish_class
 from grader.commands.options import add_command, add_exercises_option, add_only_option, split_only
 from grader.commands.reports import add_class_report_options, class_reports
-from grader.errors import InputFileError
+from grader.errors import HostError, InputFileError
 from grader.grading import grade_snapshot, why
 from grader.inventory import Student
 from grader.model import Exercises, load_exercises
@@ -27,7 +28,8 @@ Each run grades what it is asked: --only for this run (none: the default exercis
 digest of the file and the selection), and regrade says when it changed since.
 Rewrites DIR's students/<id>.json, grades.csv, junit.xml and report.html. Students whose
 host could not be gathered keep their error; students never graded stay `pending`. A
-student where every check is `error` (none passed or failed) is in error too.
+student where every check is `error` (none passed or failed) is in error too. A student who
+had findings answers is graded on the copy the batch kept, students/<id>.answers.yaml.
 Exit codes: 0 every student graded, 2 usage or file error, 3 some students in error.
 """
 
@@ -46,12 +48,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def regrade_student(
     classdir: ClassDir, student: Student, exercises: Exercises, only: list[str] | None
 ) -> HostResult | None:
-    """STUDENT graded from the stored snapshot; else the stored error; else None (pending)."""
-    max_score = sum(e.max_points for e in exercises.select(only).exercises)
+    """STUDENT graded from the stored snapshot (and the stored answers, for a student who had
+    some); else the stored error; else None (pending)."""
+    rubric = with_findings(exercises) if has_answers(student) else exercises
+    max_score = sum(e.max_points for e in rubric.select(only).exercises)
     try:
         snapshot = classdir.read_snapshot(student.id)
         if snapshot is not None:
-            return grade_snapshot(snapshot, exercises, only, student.target)
+            try:
+                graded = with_stored_answers(classdir, student, rubric)
+            except HostError as error:
+                return host_error(student.target, str(error), max_score)
+            return grade_snapshot(snapshot, graded, only, student.target)
     except InputFileError as error:
         return host_error(student.target, f"the stored snapshot is unusable: {error}", max_score)
     except Exception as error:  # whatever a handed-in snapshot does, it costs one student
@@ -62,6 +70,26 @@ def regrade_student(
     if stored is not None and stored.status == "error":
         return replace(stored, max_score=max_score)
     return None
+
+
+def has_answers(student: Student) -> bool:
+    return bool(student.answers or student.answers_path)
+
+
+def with_stored_answers(classdir: ClassDir, student: Student, exercises: Exercises) -> Exercises:
+    """EXERCISES with the answers the batch graded for STUDENT (students/<id>.answers.yaml);
+    HostError naming the file when it is missing or refused."""
+    if not has_answers(student):
+        return exercises
+    name = str(classdir.answers_path(student.id))
+    try:
+        given = parse_answers(name, classdir.read_answers(student.id), exercises)
+    except InputFileError as error:
+        raise HostError(
+            f"answers file {error}; the answers the batch graded are kept there: fix or "
+            "restore it, then regrade"
+        ) from None
+    return with_answers(exercises, given)
 
 
 def write_result(classdir: ClassDir, student: Student, result: HostResult) -> HostResult:

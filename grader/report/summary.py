@@ -1,6 +1,7 @@
 """The class summary printed at the end of a batch: the score distribution, the pass rate of
 every check (lowest first: the steps the class struggled with), and the students in error with
-their reasons.
+their reasons. Students graded out of different maximums (findings graded for those with
+answers only) get one mean per maximum and a line saying for how many the findings count.
 
     print(render_summary(entries))      # entries: [(student, HostResult or None), ...]
 """
@@ -13,6 +14,7 @@ from grader.inventory import Student
 from grader.report.safetext import number, one_line
 from grader.result import FOREIGN_TOOLS, HostResult
 
+FINDINGS = "findings"  # the findings exercise (grader/answers_file.py: a reporter cannot import it)
 BAR_WIDTH = 40
 BINS = tuple(range(0, 100, 10))  # 0-9 %, 10-19 % ... 90-99 %, then 100 %
 
@@ -55,6 +57,33 @@ def _pass_rates(graded: Sequence[HostResult]) -> list[str]:
     return lines
 
 
+def _mean_scores(graded: Sequence[HostResult]) -> str:
+    """The mean score; one per maximum when students are graded out of different ones (some
+    with findings answers, some without: compare them by percent)."""
+    scores: dict[float, list[float]] = {}
+    for result in graded:
+        scores.setdefault(result.max_score, []).append(result.score)
+    means = [
+        (f"{number(round(sum(got) / len(got), 1))}/{number(most)}", len(got))
+        for most, got in sorted(scores.items())
+    ]
+    if len(means) == 1:
+        return f"Mean score: {means[0][0]}"
+    parts = "; ".join(f"{mean} ({count} students)" for mean, count in means)
+    return f"Mean score: {parts} (different maximums: compare percent)"
+
+
+def _findings(graded: Sequence[HostResult]) -> list[str]:
+    """One line when the findings were graded for some students only (those with answers)."""
+    with_findings = sum(1 for r in graded if any(e.id == FINDINGS for e in r.exercises))
+    if with_findings in (0, len(graded)):
+        return []
+    return [
+        f"Findings graded for {with_findings} of {len(graded)} graded students (those with "
+        "answers); the others have an empty findings cell and a max_score without them"
+    ]
+
+
 def render_summary(entries: Sequence[tuple[Student, HostResult | None]]) -> str:
     graded = [r for _, r in entries if r is not None and r.has_grade]
     errors = [(s, r) for s, r in entries if r is not None and not r.has_grade]
@@ -64,8 +93,7 @@ def render_summary(entries: Sequence[tuple[Student, HostResult | None]]) -> str:
     head += f", {len(errors)} in error" + (f", {len(pending)} not graded yet" if pending else "")
     lines = [head]
     if graded:
-        mean = sum(r.score for r in graded) / len(graded)
-        lines.append(f"Mean score: {number(round(mean, 1))}/{number(graded[0].max_score)}")
+        lines += [_mean_scores(graded), *_findings(graded)]
         lines += ["", *_distribution(graded), "", *_pass_rates(graded)]
     if errors:
         lines += ["", "Students in error:"]
