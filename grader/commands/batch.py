@@ -37,7 +37,9 @@ or give an Ansible inventory with --ansible-inventory. Written to DIR (atomicall
 grades.csv, junit.xml, report.html, students/<id>.json and students/<id>.snapshot.json
 (docs/batch.md).
 A host that cannot be graded, or where every check is `error` (none passed or failed), is
-that student's `error`, with the reason; the others go on.
+that student's `error`, with the reason; the others go on. A student's findings answers
+(`answers:` a file here, or `answers_path:` on their host) are graded too, kept in
+students/<id>.answers.yaml (docs/findings.md); an unusable answers file is their `error`.
 Ctrl-C stops cleanly; --resume grades the students with no result (or an error) in DIR.
 
 exit codes:

@@ -14,6 +14,11 @@ exercise it replaces, since the variants do not map one to one (OVN's ovn-routin
 points where the lab's routing and nat are 13 + 21); a cell for an exercise not graded on the
 student's backend is empty.
 
+The `findings` column is there when some student was graded with findings answers (class.yaml
+`answers:`/`answers_path:`): their max_score includes the findings; a student graded without
+answers has an empty findings cell ("not graded", not zero) and the default max_score, so
+rows are compared by percent (docs/batch.md).
+
 status is `graded`, `error` (the host could not be graded: score, percent and exercise cells
 are empty, the reason is in `error`) or `pending` (not graded yet: an interrupted batch).
 feedback is for the student, one line per check that lost points ("SSH (tcp/22) is allowed
