@@ -6,6 +6,7 @@ chains are <prefix cut to 16>-i/o/s + 10 characters of the port id.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 from grader.facts.namespace import NamespaceView
@@ -116,20 +117,30 @@ def chain_name(rules: Ruleset, direction: str, port: str) -> str:
 
 
 def fixed_ips(rules: Ruleset, port: str) -> tuple[str, ...]:
-    """The port's IPv4 addresses from its anti-spoofing (s/o) and DHCP-reply (i) rules."""
+    """The port's IPv4 addresses from its anti-spoofing (s/o) and DHCP-reply (i) rules.
+    iptables-save prints a host as `10.0.0.12/32`; Neutron wrote it bare before 8.0.0
+    (iptables_firewall.py _setup_spoof_filter_chain `-m mac --mac-source MAC -s IP`)."""
     found: dict[str, None] = {}
     for direction in ("s", "o"):
         for rule in rules.rules("filter", chain_name(rules, direction, port)):
-            source = rule.value("-s")
-            if source and rule.has("--mac-source") and source.endswith("/32"):
-                found.setdefault(source.removesuffix("/32"), None)
+            source = _host(rule.value("-s"))
+            if source and rule.has("--mac-source"):
+                found.setdefault(source, None)
     for rule in rules.rules("filter", chain_name(rules, "i", port)):
-        dest = rule.value("-d")
-        if (
-            dest
-            and dest.endswith("/32")
-            and rule.value("--sport") == "67"
-            and not dest.startswith("255.")
-        ):
-            found.setdefault(dest.removesuffix("/32"), None)
+        dest = _host(rule.value("-d"))
+        if dest and rule.value("--sport") == "67" and not dest.startswith("255."):
+            found.setdefault(dest, None)
     return tuple(found)
+
+
+def _host(value: str | None) -> str | None:
+    """`10.0.0.12/32` or `10.0.0.12` -> `10.0.0.12`; a network, IPv6 or junk -> None."""
+    if not value:
+        return None
+    address, _, prefix = value.partition("/")
+    if prefix not in ("", "32"):
+        return None
+    try:
+        return str(ipaddress.IPv4Address(address))
+    except ValueError:
+        return None

@@ -11,11 +11,10 @@ negations (`! -o qg-...`), numeric protocols, and junk lines (ignored).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from grader.parsers.numbers import ascii_int
+from grader.parsers.iptables_words import port_ranges, split_words
 
 PROTOCOL_NUMBERS = {"1": "icmp", "6": "tcp", "17": "udp", "58": "ipv6-icmp", "132": "sctp"}
 # Options that take no value (everything else takes exactly one, or several for a few).
@@ -33,6 +32,16 @@ _FLAGS = {
     "--fragment",
     "-f",
     "--log-uid",
+}
+# Options of the NAT targets by their full names: iptables takes any unique prefix, as
+# Neutron wrote them before 11.0.0 (`-j DNAT --to X`, `-j SNAT --to F`, l3_agent.py
+# floating_forward_rules; `-j REDIRECT --to-port 9697`, metadata_nat_rules), which
+# iptables-save prints back in full.
+_TARGET_OPTIONS = {
+    "DNAT": ("--to-destination", "--random", "--persistent"),
+    "SNAT": ("--to-source", "--random", "--random-fully", "--persistent"),
+    "REDIRECT": ("--to-ports", "--random"),
+    "MASQUERADE": ("--to-ports", "--random", "--random-fully"),
 }
 _TWO_VALUES = {"--match-set"}  # --match-set NAME src[,dst]
 _ALIASES = {
@@ -108,11 +117,11 @@ class Rule:
     @property
     def dports(self) -> tuple[tuple[int, int], ...] | None:
         """Destination port ranges (None: any port)."""
-        return _ports(self.value("--dport") or self.value("--dports"))
+        return port_ranges(self.value("--dport") or self.value("--dports"))
 
     @property
     def sports(self) -> tuple[tuple[int, int], ...] | None:
-        return _ports(self.value("--sport") or self.value("--sports"))
+        return port_ranges(self.value("--sport") or self.value("--sports"))
 
     def covers_dport(self, port: int) -> bool:
         ranges = self.dports
@@ -219,12 +228,13 @@ def parse_iptables_save(text: str) -> Ruleset:
 
 def parse_rule(line: str, table: str = "filter", counts: dict | None = None) -> Rule | None:
     """One `-A CHAIN ...` line; None if it is not one."""
-    tokens = _split(line)
+    tokens = split_words(line)
     if len(tokens) < 2 or tokens[0] != "-A":
         return None
     chain = tokens[1]
     options: list[Option] = []
     negate = False
+    target: str | None = None
     i = 2
     while i < len(tokens):
         token = tokens[i]
@@ -239,6 +249,8 @@ def parse_rule(line: str, table: str = "filter", counts: dict | None = None) -> 
                 options[-1] = Option(last.name, (*last.values, token), last.negated)
             continue
         name = _ALIASES.get(token, token)
+        if target is not None and name.startswith("--"):
+            name = _target_option(name, target)
         values: list[str] = []
         if name not in _FLAGS:
             wanted = 2 if name in _TWO_VALUES else 1
@@ -253,6 +265,8 @@ def parse_rule(line: str, table: str = "filter", counts: dict | None = None) -> 
                 i += 1
         options.append(Option(name, tuple(values), negate))
         negate = False
+        if name == "-j" and values:
+            target = values[0]  # the options after it are the target's own
     if counts is not None:
         position = counts.get((table, chain), 0)
         counts[(table, chain)] = position + 1
@@ -261,46 +275,16 @@ def parse_rule(line: str, table: str = "filter", counts: dict | None = None) -> 
     return Rule(table, chain, line, tuple(options), position)
 
 
+def _target_option(name: str, target: str | None) -> str:
+    """NAME (an option after `-j TARGET`) by its full name among TARGET's: `--to` of DNAT is
+    `--to-destination`; an exact, unknown or ambiguous name stays as it is."""
+    known = _TARGET_OPTIONS.get(target or "", ())
+    if name in known:
+        return name
+    longer = [option for option in known if option.startswith(name)]
+    return longer[0] if len(longer) == 1 else name
+
+
 def _is_value(token: str) -> bool:
     """A token starting with '-' that is a value, e.g. a negative number (never an option)."""
     return len(token) > 1 and token[1] in "0123456789"
-
-
-# Words as shlex.split (POSIX) reads them, by regular expressions whose alternatives start
-# with different characters, and whose quoted strings are unrolled loops (`a*(?:\\.a*)*`: one
-# way to match, so an unclosed quote gives back each character once): linear on any line,
-# with no possessive quantifier (Python has them from 3.11 only); ~10x faster than shlex.
-_WORD = re.compile(r"""\s+|(?:[^\s"'\\]+|"[^"\\]*(?:\\.[^"\\]*)*"|'[^']*'|\\.)+""", re.DOTALL)
-_PART = re.compile(r"""[^"'\\]+|"([^"\\]*(?:\\.[^"\\]*)*)"|'([^']*)'|\\(.)""", re.DOTALL)
-_IN_QUOTES = re.compile(r'\\(["\\])')
-
-
-def _split(line: str) -> list[str]:
-    if '"' not in line and "'" not in line and "\\" not in line:
-        return line.split()
-    pieces = _WORD.findall(line)
-    if sum(map(len, pieces)) != len(line):  # an unclosed quote: shlex fails, take plain words
-        return line.split()
-    return [_PART.sub(_unquoted, piece) for piece in pieces if not piece[0].isspace()]
-
-
-def _unquoted(part: re.Match[str]) -> str:
-    double, single, escaped = part.groups()
-    if double is not None:
-        return _IN_QUOTES.sub(r"\1", double)
-    if single is not None:
-        return single
-    return escaped if escaped is not None else part.group()
-
-
-def _ports(spec: str | None) -> tuple[tuple[int, int], ...] | None:
-    if spec is None:
-        return None
-    ranges: list[tuple[int, int]] = []
-    for part in spec.replace(" ", ",").split(","):
-        low_text, colon, high_text = part.partition(":")
-        low = ascii_int(low_text) if low_text else 0
-        high = ascii_int(high_text) if high_text else (65535 if colon else low)
-        if low is not None and high is not None:
-            ranges.append((low, high))
-    return tuple(ranges)

@@ -8,17 +8,17 @@ form iptables-save / iproute2 / ps / ovs-ofctl print them.
     host.edit("iptables_save", None, drop="--dport 22")  # one variation: the SSH rule deleted
     host.facts()                                       # grader.facts.Facts of it
 
-Tags: 2014.1 = Icehouse (the seed's era), 15.0.0 = Train, 24.0.0 = 2024.1.
+Tags: neutron_release_forms.TAGS, 2014.1 = Icehouse (the seed's era) to 24.0.0 = 2024.1; what
+changes between them, and from which function, is neutron_release_forms.Forms.
 """
 
 from __future__ import annotations
 
-import copy
-from dataclasses import dataclass, field
-from typing import Any
+from host_records import Host
+from host_records import lines_of as _lines
+from neutron_release_forms import forms
 
-from grader.facts import Facts, build_facts
-from grader.snapshot import Snapshot
+__all__ = ["Host"]  # re-exported: the tests import it from here
 
 PORT = "5d6c7b8a-1f2e-4d3c-9b8a-7f6e5d4c3b2a"  # the instance's Neutron port
 TAP, QBR, QVB, QVO = (f"{kind}{PORT[:11]}" for kind in ("tap", "qbr", "qvb", "qvo"))
@@ -36,104 +36,55 @@ LO_ADDR = "1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever pre
 SS_HEAD = "State  Recv-Q Send-Q Local Address:Port Peer Address:PortProcess"
 
 
-@dataclass
-class Host:
-    """A snapshot's records: (key, ns, arg) -> {rc, out, err}, edited one variation at a time."""
-
-    records: dict[tuple[str, str | None, str | None], dict[str, Any]] = field(default_factory=dict)
-
-    def put(self, key: str, out: str = "", ns: str | None = None, arg: str | None = None,
-            rc: int = 0, err: str = "") -> Host:  # fmt: skip
-        self.records[(key, ns, arg)] = {"rc": rc, "out": out, "err": err}
-        return self
-
-    def edit(self, key: str, ns: str | None = None, arg: str | None = None, *,
-             drop: str | None = None, add: str | None = None, after: str | None = None,
-             replace: tuple[str, str] | None = None) -> Host:  # fmt: skip
-        """Lines containing DROP removed; ADD inserted after the first line containing AFTER
-        (else appended before a final COMMIT); REPLACE (old, new) on the whole text."""
-        record = self.records[(key, ns, arg)]
-        lines = record["out"].splitlines()
-        if drop is not None:
-            lines = [line for line in lines if drop not in line]
-        if add is not None:
-            at = next((n + 1 for n, line in enumerate(lines) if after and after in line), None)
-            if at is None:
-                at = len(lines) - 1 if lines and lines[-1] == "COMMIT" else len(lines)
-            lines.insert(at, add)
-        text = "".join(f"{line}\n" for line in lines)
-        if replace is not None:
-            assert replace[0] in text, f"{replace[0]!r} not in {key} {ns}"
-            text = text.replace(*replace)
-        record["out"] = text
-        return self
-
-    def fail(self, key: str, ns: str | None = None, arg: str | None = None,
-             err: str = "Operation not permitted", rc: int = 1) -> Host:  # fmt: skip
-        """The command ran and failed (refused: no root, `ip netns exec` denied, ...)."""
-        self.records[(key, ns, arg)] = {"rc": rc, "out": "", "err": err}
-        return self
-
-    def without(self, key: str, ns: str | None = None, arg: str | None = None) -> Host:
-        del self.records[(key, ns, arg)]
-        return self
-
-    def copy(self) -> Host:
-        return Host(copy.deepcopy(self.records))
-
-    def snapshot(self) -> Snapshot:
-        records = [
-            {"key": k, "ns": ns, "arg": arg, "truncated": False, **value}
-            for (k, ns, arg), value in self.records.items()
-        ]
-        doc = {"format": "labgrade-snapshot/1", "complete": True, "records": records}
-        return Snapshot.from_dict(doc, "neutron_host")
-
-    def facts(self) -> Facts:
-        return build_facts(self.snapshot())
-
-
-def _lines(*lines: str) -> str:
-    return "".join(f"{line}\n" for line in lines)
-
-
 # --- security groups: neutron/agent/linux/iptables_firewall.py -------------------------------
+SG_ID = "e3d2c1b0-a9f8-4e7d-8c6b-5a4f3e2d1c0b"  # the lab's default group (remote group: itself)
+MEMBER = "10.1.0.7"  # another member of the group
+
+
+def remote_group_rule(tag: str) -> str:
+    """The default group's `ingress from the group itself` rule: 2014.1 one `-s IP/32` per other
+    member (securitygroups_rpc_base._convert_remote_group_id_to_ip_prefix), later an ipset
+    (iptables_firewall._generate_ipset_chain / _generate_ipset_rule_args, ipset_manager.get_name:
+    prefix + ethertype + id, 2014.2 id[:20], later cut to 29 characters)."""
+    prefix = forms(tag).ipset_prefix
+    if prefix is None:
+        return f"-A {I_CHAIN} -s {MEMBER}/32 -j RETURN"
+    name = prefix + (SG_ID[:20] if tag == "2014.2" else SG_ID)
+    return f"-A {I_CHAIN} -m set --match-set {name[:29]} src -j RETURN"
+
+
 def sg_filter(tag: str) -> str:
-    """The filter table of a port with the lab's group (SSH and ICMP in, remote group default).
-    2014.1: _add_chain (FORWARD/sg-chain/INPUT jumps), _convert_sgr_to_iptables_rules (INVALID
-    DROP, RELATED,ESTABLISHED RETURN first, then the rules, then `-j $sg-fallback`), the DHCP
-    rule `-s <dhcp server>/32 --sport 67 --dport 68` from the server's provider rules, the
-    remote group member as `-s IP/32` (no ipset). 15.0.0: comment_rule() puts
-    iptables_comments before `-j`; RELATED,ESTABLISHED first, INVALID DROP after the rules;
-    ipset `-m set --match-set NIPv4<sg> src`; DHCP replies `-d IP/32` and 255.255.255.255."""
-    train = tag != "2014.1"
+    """The filter table of a port with the lab's group (SSH and ICMP in, remote group default):
+    _add_chain (FORWARD/sg-chain/INPUT jumps), _convert_sgr_to_iptables_rules (INVALID DROP and
+    RELATED,ESTABLISHED RETURN, the rules, `-j $sg-fallback`; see neutron_release_forms for
+    what moved when), the provider DHCP rule(s) from securitygroups_rpc_base
+    _add_ingress_dhcp_rule, _setup_spoof_filter_chain, comment_rule() (comments before `-j`)."""
+    form = forms(tag)
 
     def c(text: str) -> str:
-        return f' -m comment --comment "{text}"' if train else ""
+        return f' -m comment --comment "{text}"' if form.comments else ""
 
     related = f"-A {I_CHAIN} -m state --state RELATED,ESTABLISHED{c('Direct packets associated with a known session to the RETURN chain.')} -j RETURN"
     invalid = f"-A {I_CHAIN} -m state --state INVALID{c('Drop packets that appear related to an existing connection (e.g. TCP ACK/FIN) but do not have an entry in conntrack.')} -j DROP"
-    if train:
+    if form.dhcp_from_server:
+        user = [f"-A {I_CHAIN} -s {DHCP_IP}/32 -p udp -m udp --sport 67 --dport 68 -j RETURN"]
+    else:
         user = [
             f"-A {I_CHAIN} -d {FIXED}/32 -p udp -m udp --sport 67 --dport 68 -j RETURN",
             f"-A {I_CHAIN} -d 255.255.255.255/32 -p udp -m udp --sport 67 --dport 68 -j RETURN",
-            f"-A {I_CHAIN} -m set --match-set NIPv4e3d2c1b0-a9f8-4e7d-8c6b-5a4f3e2d1c0b src -j RETURN",
         ]
-    else:
-        user = [
-            f"-A {I_CHAIN} -s {DHCP_IP}/32 -p udp -m udp --sport 67 --dport 68 -j RETURN",
-            f"-A {I_CHAIN} -s {FIXED}/32 -j RETURN",
-        ]
+    user += [remote_group_rule(tag)]
     user += [f"-A {I_CHAIN} -p tcp -m tcp --dport 22 -j RETURN", f"-A {I_CHAIN} -p icmp -j RETURN"]
     fallback = (
         f"-A {I_CHAIN}{c('Send unmatched traffic to the fallback chain.')} -j {SG}-sg-fallback"
     )
-    inbound = [related, *user, invalid, fallback] if train else [invalid, related, *user, fallback]
+    inbound = [invalid, related, *user] if form.invalid_first else [related, *user, invalid]
     vm = c("Direct traffic from the VM interface to the security group chain.")
     jump = c("Jump to the VM specific chain.")
     chains = ["FORWARD", "INPUT", "OUTPUT", "local", "sg-chain", "sg-fallback"]
     chains += [f"{d}{PORT[:10]}" for d in "ios"]
     return _lines(
+        *_raw_zones(tag),
         "*filter",
         ":INPUT ACCEPT [0:0]",
         ":FORWARD ACCEPT [0:0]",
@@ -150,6 +101,7 @@ def sg_filter(tag: str) -> str:
         f"-A {SG}-FORWARD -m physdev --physdev-in {TAP} --physdev-is-bridged{vm} -j {SG}-sg-chain",
         f"-A {SG}-INPUT -m physdev --physdev-in {TAP} --physdev-is-bridged{c('Direct incoming traffic from VM to the security group chain.')} -j {O_CHAIN}",
         *inbound,
+        fallback,
         f"-A {O_CHAIN} -p udp -m udp --sport 68 --dport 67{c('Allow DHCP client traffic.')} -j RETURN",
         f"-A {O_CHAIN} -j {S_CHAIN}",
         f"-A {O_CHAIN} -p udp -m udp --sport 67 --dport 68{c('Prevent DHCP Spoofing by VM.')} -j DROP",
@@ -167,26 +119,49 @@ def sg_filter(tag: str) -> str:
     )
 
 
-# --- L3 agent: 2014.1 neutron/agent/l3_agent.py, 15.0.0 neutron/agent/l3/router_info.py ------
+def _raw_zones(tag: str) -> list[str]:
+    """Queens+: _get_jump_rules, conntrack zone per port in raw PREROUTING (qvb bridge end
+    matched by physdev and -i, the tap by physdev)."""
+    if not forms(tag).ct_zones:
+        return []
+    zone = f'-m comment --comment "Set zone for {PORT[:10]}" -j CT --zone 4097'
+    return [
+        "*raw",
+        ":PREROUTING ACCEPT [0:0]",
+        ":OUTPUT ACCEPT [0:0]",
+        f":{SG}-OUTPUT - [0:0]",
+        f":{SG}-PREROUTING - [0:0]",
+        f"-A PREROUTING -j {SG}-PREROUTING",
+        f"-A OUTPUT -j {SG}-OUTPUT",
+        f"-A {SG}-PREROUTING -m physdev --physdev-in {QVB} {zone}",
+        f"-A {SG}-PREROUTING -i {QVB} {zone}",
+        f"-A {SG}-PREROUTING -m physdev --physdev-in {TAP} {zone}",
+        "COMMIT",
+    ]
+
+
+# --- L3 agent: 2014.1/2014.2 neutron/agent/l3_agent.py, later neutron/agent/l3/router_info.py ---
 def router_nat(tag: str) -> str:
     """The qrouter's nat table. floating_forward_rules: DNAT in PREROUTING and OUTPUT, SNAT in
-    float-snat (2014.1 wrote `-d IP -j DNAT --to FIXED`, which iptables-save prints as below;
-    15.0.0 adds --random-fully where iptables supports it). metadata_nat_rules (2014.1
-    l3_agent.py: no `-i`; 15.0.0 metadata/driver.py: `-i qr-+`) REDIRECT to 9697.
-    external_gateway_nat_rules: 2014.1 one SNAT per internal CIDR, 15.0.0 `-o qg-` and the
-    conntrack DNAT rule; neutron-postrouting-bottom jumps to snat (iptables_manager)."""
-    train = tag != "2014.1"
-    fully = " --random-fully" if train else ""
-    iface = " -i qr-+" if train else ""
+    float-snat (before 11.0.0 written `-d IP -j DNAT --to FIXED`, which iptables-save prints as
+    below; 15.0.0 adds --random-fully where iptables supports it). metadata_nat_rules (l3_agent.py
+    before 2015.1.0: `-s 0.0.0.0/0`, no `-i`; metadata/driver.py after: `-i qr-+`) REDIRECT to
+    9697. external_gateway_nat_rules: before 2015.1.0 one SNAT per internal CIDR, then `-o qg-`
+    and the conntrack DNAT rule; neutron-postrouting-bottom jumps to snat (iptables_manager)."""
+    form = forms(tag)
+    fully = " --random-fully" if form.random_fully else ""
+    iface = " -i qr-+" if form.metadata_in_qr else ""
     snat = (
         [
             f"-A {L3}-snat -o {QG} -j SNAT --to-source {ROUTER_IP}{fully}",
             f"-A {L3}-snat -m mark ! --mark 0x2/0xffff -m conntrack --ctstate DNAT -j SNAT --to-source {ROUTER_IP}{fully}",
         ]
-        if train
+        if form.snat_on_qg
         else [f"-A {L3}-snat -s 10.1.0.0/24 -j SNAT --to-source {ROUTER_IP}"]
     )
-    bottom = ' -m comment --comment "Perform source NAT on outgoing traffic."' if train else ""
+    bottom = (
+        ' -m comment --comment "Perform source NAT on outgoing traffic."' if form.comments else ""
+    )
     return _lines(
         "*nat",
         ":PREROUTING ACCEPT [0:0]",
@@ -216,22 +191,35 @@ def router_nat(tag: str) -> str:
 
 # --- DHCP agent: neutron/agent/linux/dhcp.py Dnsmasq._build_cmdline_callback ------------------
 def dnsmasq_args(tag: str) -> str:
+    """The command line as `ps` prints it. Before 8.0.0: --no-resolv, --bind-interfaces
+    --interface=<tap> --except-interface=lo, --leasefile-ro (2015.1.0 adds
+    --dhcp-authoritative); 8.0.0+: _no_resolv empty with DevStack's settings (two spaces in
+    `ps`), --dhcp-leasefile, --dhcp-match; 14.0.0: --local-service, no --interface; 15.0.0+:
+    --bind-dynamic. The range: netmask from 11.0.0, `subnet-<id>` tag from 16.0.0."""
+    form = forms(tag)
     base = f"/opt/stack/data/neutron/dhcp/{NETWORK}"
-    if tag == "2014.1":  # --interface and --except-interface=lo, a tag per subnet index
-        return (
-            f"dnsmasq --no-hosts --no-resolv --strict-order --bind-interfaces --interface={DHCP_TAP} "
-            f"--except-interface=lo --pid-file={base}/pid --dhcp-hostsfile={base}/host "
-            f"--addn-hosts={base}/addn_hosts --dhcp-optsfile={base}/opts --leasefile-ro "
-            "--dhcp-range=set:tag0,10.1.0.0,static,86400s --dhcp-lease-max=256 --conf-file= "
-            "--domain=openstacklocal"
-        )
-    # 15.0.0: no --interface (bind-dynamic, local-service), subnet-<id> tags, netmask
+    files = (
+        f"--pid-file={base}/pid --dhcp-hostsfile={base}/host --addn-hosts={base}/addn_hosts "
+        f"--dhcp-optsfile={base}/opts"
+    )
+    bind = f"--bind-interfaces --interface={DHCP_TAP}"
+    if tag.startswith("201"):
+        head = f"dnsmasq --no-hosts --no-resolv --strict-order {bind} --except-interface=lo {files} --leasefile-ro"
+        head += " --dhcp-authoritative" if tag == "2015.1.0" else ""
+    elif form.dnsmasq_interface:
+        head = f"dnsmasq --no-hosts  --strict-order --except-interface=lo {files} --dhcp-leasefile={base}/leases --dhcp-match=set:ipxe,175 {bind}"
+    else:
+        bind = "--bind-dynamic" if form.dnsmasq_bind_dynamic else "--bind-interfaces"
+        head = f"dnsmasq --no-hosts  {files} --dhcp-leasefile={base}/leases --dhcp-match=set:ipxe,175 --dhcp-userclass=set:ipxe6,iPXE --local-service {bind}"
+    netmask = ",255.255.255.0" if form.dhcp_range_netmask else ""
+    range_tag = (
+        "subnet-7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d" if form.dhcp_range_subnet_tag else "tag0"
+    )
+    mtu = "" if tag.startswith("201") else " --dhcp-option-force=option:mtu,1450"
+    conf = "--conf-file=" if tag.startswith("201") else "--conf-file=/dev/null"
     return (
-        f"dnsmasq --no-hosts  --pid-file={base}/pid --dhcp-hostsfile={base}/host "
-        f"--addn-hosts={base}/addn_hosts --dhcp-optsfile={base}/opts --dhcp-leasefile={base}/leases "
-        "--dhcp-match=set:ipxe,175 --dhcp-userclass=set:ipxe6,iPXE --local-service --bind-dynamic "
-        "--dhcp-range=set:subnet-7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d,10.1.0.0,static,255.255.255.0,86400s "
-        "--dhcp-option-force=option:mtu,1450 --dhcp-lease-max=256 --conf-file=/dev/null --domain=openstacklocal"
+        f"{head} --dhcp-range=set:{range_tag},10.1.0.0,static{netmask},86400s{mtu} "
+        f"--dhcp-lease-max=256 {conf} --domain=openstacklocal"
     )
 
 
@@ -251,12 +239,12 @@ def _namespaces(host: Host, tag: str, proxy: str) -> None:
     host.put("addr", _lines(LO_ADDR, _addr(20, QR, "10.1.0.1/24 brd 10.1.0.255"),
                             _addr(21, QG, f"{ROUTER_IP}/24 brd 172.24.4.255"),
                             _addr(21, QG, f"{FLOATING}/32 brd {FLOATING}")), QROUTER)  # fmt: skip
-    static = " proto static" if tag != "2014.1" else ""  # Train: pyroute2 routes
+    static = " proto static" if forms(tag).proto_static else ""  # Train: pyroute2 routes
     host.put("route", _lines(f"default via {GATEWAY} dev {QG}{static}",
                              f"10.1.0.0/24 dev {QR} proto kernel scope link src 10.1.0.1",
                              f"172.24.4.0/24 dev {QG} proto kernel scope link src {ROUTER_IP}"), QROUTER)  # fmt: skip
     host.put("iptables_save", router_nat(tag), QROUTER)
-    host.put("listeners", _lines(SS_HEAD, f'LISTEN 0      128          0.0.0.0:9697      0.0.0.0:*    users:(("{proxy}",pid=2301,fd=6))'), QROUTER)  # fmt: skip
+    host.put("listeners", _lines(SS_HEAD, _proxy_listener(tag, proxy)), QROUTER)
     host.put("netns_pids", "2301\n", arg=QROUTER)
     host.put("link", _lines(LO_LINK, _link(30, DHCP_TAP, "qdisc noqueue state UNKNOWN", "fa:16:3e:00:00:03")), QDHCP)  # fmt: skip
     host.put("addr", _lines(LO_ADDR, _addr(30, DHCP_TAP, f"{DHCP_IP}/24 brd 10.1.0.255")), QDHCP)
@@ -270,15 +258,24 @@ def _namespaces(host: Host, tag: str, proxy: str) -> None:
     host.put("netns_identify", f"{QROUTER}\n", arg="2301")
 
 
+def _proxy_listener(tag: str, proxy: str) -> str:
+    """`ss -ltnp`: iproute2 3.x (Ubuntu 14.04) printed users:(("name",pid,fd)); haproxy binds
+    `::` from 17.0.0 on where IPv6 is enabled (ss: `*:9697`)."""
+    if tag.startswith("2014"):
+        return f'LISTEN     0      128                       *:9697                     *:*      users:(("{proxy}",2301,6))'
+    where = "*" if forms(tag).haproxy_on_any6 else "0.0.0.0"
+    return f'LISTEN 0      128          {where}:9697      {where}:*    users:(("{proxy}",pid=2301,fd=6))'
+
+
 def hybrid(tag: str = "15.0.0") -> Host:
     """ML2/OVS with the iptables_hybrid firewall, as the seed's lab builds it. Devices: nova's
     hybrid plug (tap and qvb on qbr, qvb/qvo a veth pair, qvo on br-int) named by
     neutron's get_*_name (prefix + port id)[:14]. ip -o link shows veths as `qvb...@qvo...`
     from Linux 4.1 on (the pre-4.1 form, without @peer, is a variation of its own)."""
-    proxy = "haproxy" if tag != "2014.1" else "python"
+    proxy = "haproxy" if forms(tag).haproxy else "python"
     metadata = (
         f"haproxy -f /opt/stack/data/neutron/ns-metadata-proxy/{ROUTER}.conf"
-        if tag != "2014.1"
+        if forms(tag).haproxy
         else f"/usr/bin/python /usr/local/bin/neutron-ns-metadata-proxy --pid_file=/opt/stack/data/neutron/external/pids/{ROUTER}.pid --metadata_proxy_socket=/opt/stack/data/neutron/metadata_proxy --router_id={ROUTER} --state_path=/opt/stack/data/neutron --metadata_port=9697"
     )
     host = Host()
@@ -302,11 +299,12 @@ def hybrid(tag: str = "15.0.0") -> Host:
         f"   2201 {dnsmasq_args(tag)}",
         f"   2301 {metadata}",
     ))  # fmt: skip
-    # ovs-vsctl list-br / list-ports: sorted, without the bridge's own port; qg- on br-ex (2014.1)
-    on_ex = tag == "2014.1"
-    br_int = sorted(["int-br-ex", "patch-tun", QR, DHCP_TAP, QVO, *([] if on_ex else [QG])])
+    # ovs-vsctl list-br / list-ports: sorted, without the bridge's own port; qg- on br-ex before
+    # Newton (external_network_bridge), else on br-int with the int-br-ex/phy-br-ex patch
+    on_ex = forms(tag).qg_on_br_ex
+    br_int = sorted(["patch-tun", QR, DHCP_TAP, QVO, *([] if on_ex else ["int-br-ex", QG])])
     host.put("ovs_list_br", "br-ex\nbr-int\nbr-tun\n")
-    host.put("ovs_list_ports", _lines("phy-br-ex", *([QG] if on_ex else [])), arg="br-ex")
+    host.put("ovs_list_ports", _lines(*([QG] if on_ex else ["phy-br-ex"])), arg="br-ex")
     host.put("ovs_list_ports", _lines(*br_int), arg="br-int")
     host.put("ovs_list_ports", "patch-int\n", arg="br-tun")
     host.put("ovs_external_ids", '{hostname=devstack, system-id="3c2b1a09"}\n')

@@ -122,3 +122,22 @@ def test_interpreted_programs_and_junk_between_processes():
     text = "    PID COMMAND\n   junk line\n   77 /usr/bin/python3 -u -B /usr/local/bin/neutron-ns-metadata-proxy --x=1\n"
     (process,) = parse_processes(text)
     assert process.pid == 77 and process.program == "neutron-ns-metadata-proxy"
+
+
+@pytest.mark.parametrize(
+    ("written", "name", "value"),
+    [("-j DNAT --to 10.1.0.5", "--to-destination", "10.1.0.5"), ("-j SNAT --to 172.24.4.10", "--to-source", "172.24.4.10"),
+     ("-j REDIRECT --to-port 9697", "--to-ports", "9697"), ("-j MASQUERADE --to 1024-2048", "--to-ports", "1024-2048"),
+     ("-j SNAT --to-source 172.24.4.3 --random-fully", "--random-fully", ""), ("-j SNAT --to-s 172.24.4.3 --random", "--random", "")],
+)  # fmt: skip
+def test_a_nat_target_option_by_a_unique_prefix_is_the_option(written, name, value):
+    """iptables takes a unique prefix of a target's option; Neutron wrote `--to` and
+    `--to-port` before 11.0.0 (l3_agent.py floating_forward_rules, metadata_nat_rules)."""
+    rule = parse_rule(f"-A neutron-l3-agent-PREROUTING -d 172.24.4.10 {written}")
+    assert rule.get(name) is not None and rule.value(name) == value
+
+
+def test_an_ambiguous_or_unknown_target_option_stays_as_written():
+    assert parse_rule("-A X -j SNAT --to-source 1.2.3.4 --ran").has("--ran")  # --random(-fully)
+    assert parse_rule("-A X -j LOG --to 1").has("--to")  # LOG has no --to...
+    assert parse_rule("-A X -p tcp --to 1 -j DNAT").has("--to")  # before the target: a match's

@@ -1,0 +1,122 @@
+# ruff: noqa: E501  (recorded rules are long lines by nature)
+"""Every release tag's host as Neutron writes it (tests/unit/neutron_host.py, forms from
+neutron_release_forms.py): a complete host passes every check, and the lab's usual mistakes
+fail the check they break, at every tag, not only at the two or three the other tests use.
+
+Also the rules as Neutron's code wrote them before iptables-save printed them back: the
+abbreviated NAT options (`--to`, `--to-port`) and bare host addresses (`-s 10.1.0.5`) of
+l3_agent.py / iptables_firewall.py before 11.0.0. iptables-save spells them out, but a recorded
+host written from the code (or an iptables front end that keeps them) must grade the same.
+"""
+
+from __future__ import annotations
+
+import pytest
+from neutron_host import FIXED, FLOATING, I_CHAIN, L3, MAC, QDHCP, QROUTER, S_CHAIN, Host, hybrid
+from neutron_release_forms import TAGS, at_least, forms
+from outcome_cases import graded
+
+SSH = f"-A {I_CHAIN} -p tcp -m tcp --dport 22 -j RETURN"
+ICMP = f"-A {I_CHAIN} -p icmp -j RETURN"
+
+
+def _statuses(host: Host) -> dict[str, str]:
+    return {k: v.status for k, v in graded(lambda _tag: host, None, "").items()}
+
+
+def _not_passed(host: Host) -> dict[str, str]:
+    return {k: v for k, v in _statuses(host).items() if v != "pass"}
+
+
+@pytest.mark.parametrize("tag", TAGS)
+def test_a_complete_host_of_every_tag_passes_every_check(tag):
+    assert _not_passed(hybrid(tag)) == {}
+
+
+def _no_ssh(host: Host) -> Host:
+    return host.edit("iptables_save", drop=SSH)
+
+
+def _no_icmp(host: Host) -> Host:
+    return host.edit("iptables_save", drop=ICMP)
+
+
+def _no_redirect(host: Host) -> Host:
+    return host.edit("iptables_save", QROUTER, drop="REDIRECT")
+
+
+def _no_float_snat(host: Host) -> Host:
+    return host.edit("iptables_save", QROUTER, drop=f"-A {L3}-float-snat")
+
+
+def _dnsmasq_elsewhere(host: Host) -> Host:
+    """dnsmasq's process in the root namespace (no --interface from 14.0.0 on, so only where it
+    runs tells it serves the tap), or bound to another tap before."""
+    host.records[("netns_identify", None, "2201")] = {"rc": 0, "out": "", "err": ""}
+    host.edit("netns_pids", arg=QDHCP, replace=("2201", "2202"))
+    if "--interface=tap" in host.records[("processes", None, None)]["out"]:
+        host.edit("processes", replace=("--interface=tap", "--interface=tapffffffff"))
+    return host
+
+
+BROKEN = [
+    (_no_ssh, {"sg.ssh": "fail"}),
+    (_no_icmp, {"sg.icmp": "fail"}),
+    (_no_redirect, {"nat.metadata-redirect": "fail"}),
+    (_no_float_snat, {"nat.snat": "fail", "nat.pair": "skip"}),
+    (_dnsmasq_elsewhere, {"dhcp.dnsmasq": "fail"}),
+]
+
+
+@pytest.mark.parametrize("tag", TAGS)
+@pytest.mark.parametrize(
+    ("change", "failing"), [pytest.param(c, f, id=c.__name__) for c, f in BROKEN]
+)
+def test_a_lab_mistake_fails_what_it_breaks_at_every_tag(tag, change, failing):
+    assert _not_passed(change(hybrid(tag))) == failing
+
+
+# --- as the code wrote them ------------------------------------------------------------------
+def _as_l3_agent_wrote_it(host: Host, tag: str) -> Host:
+    """2014.1 neutron/agent/l3_agent.py floating_forward_rules (`-d F -j DNAT --to X`, `-s X -j
+    SNAT --to F`, also router_info.py until 11.0.0) and metadata_nat_rules (`-s 0.0.0.0/0 ...
+    -j REDIRECT --to-port 9697`, metadata/driver.py `--to-port` until 12.0.0)."""
+    for old, new in (
+        (
+            f"-d {FLOATING}/32 -j DNAT --to-destination {FIXED}",
+            f"-d {FLOATING} -j DNAT --to {FIXED}",
+        ),
+        (f"-s {FIXED}/32 -j SNAT --to-source {FLOATING}", f"-s {FIXED} -j SNAT --to {FLOATING}"),
+        ("-d 169.254.169.254/32", "-s 0.0.0.0/0 -d 169.254.169.254/32"),
+        ("REDIRECT --to-ports 9697", "REDIRECT --to-port 9697"),
+    ):
+        host.edit("iptables_save", QROUTER, replace=(old, new))
+    return host
+
+
+def _as_firewall_wrote_it(host: Host, tag: str) -> Host:
+    """2014.1 iptables_firewall.py _setup_spoof_filter_chain: `-m mac --mac-source MAC -s IP
+    -j RETURN` with the port's address as Neutron holds it (no /32; 8.0.0 added ip_to_cidr)."""
+    comment = (
+        ' -m comment --comment "Allow traffic from defined IP/MAC pairs."'
+        if forms(tag).comments
+        else ""
+    )
+    old = f"-A {S_CHAIN} -s {FIXED}/32 -m mac --mac-source {MAC.upper()}{comment} -j RETURN"
+    new = f"-A {S_CHAIN} -m mac --mac-source {MAC} -s {FIXED}{comment} -j RETURN"
+    return host.edit("iptables_save", replace=(old, new))
+
+
+WRITTEN_TAGS = [t for t in TAGS if not at_least(t, "11.0.0")]
+
+
+@pytest.mark.parametrize("tag", WRITTEN_TAGS)
+def test_nat_rules_as_the_l3_agent_wrote_them_grade_as_printed(tag):
+    assert _not_passed(_as_l3_agent_wrote_it(hybrid(tag), tag)) == {}
+
+
+@pytest.mark.parametrize("tag", [t for t in TAGS if not at_least(t, "8.0.0")])
+def test_the_anti_spoofing_pair_as_the_firewall_wrote_it_names_the_fixed_ip(tag):
+    host = _as_firewall_wrote_it(hybrid(tag), tag)
+    assert host.facts().instance.fixed_ips == (FIXED,)
+    assert _not_passed(host) == {}
