@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (recorded rules are long lines by nature)
 """Every release tag's host as Neutron writes it (tests/unit/neutron_host.py, forms from
 neutron_release_forms.py): a complete host passes every check, and the lab's usual mistakes
 fail the check they break, at every tag, not only at the two or three the other tests use.
