@@ -1,49 +1,18 @@
-"""Helpers shared by the lab's checks: backend gating, the graded instance, evidence text."""
+"""Helpers shared by the lab's checks: what a check reads, the graded instance, evidence text.
+
+Which backends a check applies to is said in exercises.yaml `backends:` alone (the engine
+makes it `error` elsewhere, grader/backends.py): a check never tests the backend to refuse."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from shlex import quote
 
-from grader.backends import KNOWN, UNKNOWN
-from grader.facts import LINUXBRIDGE, NATIVE, OVN, Facts, Instance, NamespaceView, NatRule, Router
+from grader.facts import Facts, Instance, NamespaceView, NatRule, Router
 from grader.outcome import CannotGrade, Outcome, failed
 from grader.parsers.iptables_save import Rule
 
 MAX_EVIDENCE_LINES = 12
-
-
-def not_on(facts: Facts, *backends: str) -> None:
-    """CannotGrade (an `error`, never a fail) when the host runs one of BACKENDS. The reason is
-    short: the report's header already explains the backend (facts.backend_problem). Where a
-    cut gather hid what tells the backends apart, reading backend_recognised is CannotGrade."""
-    facts.backend_recognised  # noqa: B018 (reading it raises CannotGrade when refused)
-    if facts.backend in backends:
-        made_for = [b for b in KNOWN if b not in backends and b != UNKNOWN]
-        note = "; see the note on the backend at the top of the report"
-        raise CannotGrade(
-            f"cannot apply to this host's backend ({facts.backend}), only to "
-            + " / ".join(made_for)
-            + (note if facts.backend_problem else "")
-        )
-
-
-def only_on(facts: Facts, *backends: str) -> None:
-    """CannotGrade on every Neutron backend found but BACKENDS (a check of another backend's
-    variant, named with --only). A host without Neutron (UNKNOWN) is graded."""
-    not_on(facts, *(b for b in KNOWN if b not in backends and b != UNKNOWN))
-
-
-def hybrid_only(facts: Facts) -> None:
-    """Checks of the iptables_hybrid firewall: an `error` on every other Neutron backend found.
-    A host where no Neutron was found at all (UNKNOWN, e.g. before stack.sh) is graded: it
-    truly lacks what the lab asks for, so there they fail."""
-    not_on(facts, OVN, NATIVE, LINUXBRIDGE)
-
-
-def agents_only(facts: Facts) -> None:
-    """Checks of the L3/DHCP agents' namespaces: not with ML2/OVN."""
-    not_on(facts, OVN)
 
 
 NEEDS = {"rules": "rules", "link": "links", "addr": "addresses", "route": "routes"}
@@ -60,8 +29,7 @@ def view_or_error(view: NamespaceView, *needs: str) -> None:
 
 def router_or_error(facts: Facts, needs: Iterable[str] = ()) -> Router | None:
     """The graded qrouter (None: there is none), once what the check reads in it (NEEDS, see
-    `view_or_error`) is known to have been gathered; CannotGrade with ML2/OVN."""
-    agents_only(facts)
+    `view_or_error`) is known to have been gathered."""
     if facts.router is not None:
         view_or_error(facts.router.view, *needs)
     return facts.router

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from shlex import quote
 
-from checks._common import gateway_view, hybrid_only, lines, no_instance, not_on, only_on
+from checks._common import gateway_view, lines, no_instance
 from checks._registry import check
-from grader.facts import LINUXBRIDGE, NATIVE, OVN, Facts
+from grader.facts import NATIVE, Facts
 from grader.outcome import CannotGrade, Outcome, failed, passed
 from grader.parsers.ip_link import Link, parse_peer_ifindex
 
@@ -29,7 +29,6 @@ def instance_tap(facts: Facts) -> Outcome:
 @check("hybrid_plug")
 def hybrid_plug(facts: Facts) -> Outcome:
     """tap and qvb on one qbr bridge; qvb/qvo a veth pair; qvo a port of br-int."""
-    hybrid_only(facts)
     instance = facts.instance
     expected = (
         "tapX and qvbX with `master qbrX`; qvbX@qvoX; qvoX among `ovs-vsctl list-ports br-int`"
@@ -91,7 +90,6 @@ def ovs_bridges(facts: Facts, *, bridges: list[str] | None = None) -> Outcome:
     """Open vSwitch has BRIDGES (default br-int and br-ex)."""
     wanted = bridges or ["br-int", "br-ex"]
     see = "sudo ovs-vsctl list-br"
-    not_on(facts, LINUXBRIDGE)  # no Open vSwitch with the Linux bridge agent
     if facts.ovs_bridges is None:
         raise CannotGrade(f"could not list Open vSwitch bridges: {facts.ovs_error}", see)
     missing = [b for b in wanted if b not in facts.ovs_bridges]
@@ -106,7 +104,6 @@ def ovs_bridges(facts: Facts, *, bridges: list[str] | None = None) -> Outcome:
 def ovs_ports(facts: Facts) -> Outcome:
     """br-int carries the instance's qvo (native firewall: its tap), the router's qr- and the
     DHCP tap; the router's qg- is on br-int or br-ex."""
-    not_on(facts, OVN, LINUXBRIDGE)
     see = "sudo ovs-vsctl list-ports br-int; sudo ovs-vsctl list-ports br-ex"
     if facts.ovs_bridges is None:
         raise CannotGrade(f"could not list Open vSwitch ports: {facts.ovs_error}", see)
@@ -151,7 +148,6 @@ def ovs_ports(facts: Facts) -> Outcome:
 @check("tap_on_br_int")
 def tap_on_br_int(facts: Facts) -> Outcome:
     """Native firewall / OVN: the instance's tap is itself a port of br-int, on no Linux bridge."""
-    only_on(facts, NATIVE, OVN)
     instance = facts.instance
     expected = "tapX among `ovs-vsctl list-ports br-int`, with no `master qbrX`"
     see = "sudo ovs-vsctl list-ports br-int"

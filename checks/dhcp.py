@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checks._common import agents_only, lines, view_or_error
+from checks._common import lines, view_or_error
 from checks._registry import check
 from grader.facts import Dhcp, Dnsmasq, Facts
 from grader.outcome import Outcome, failed, passed
@@ -11,7 +11,6 @@ PS = "ps ww `pgrep dnsmasq`"
 
 
 def _dhcp(facts: Facts) -> Dhcp | None:
-    agents_only(facts)
     if facts.dhcp is not None:
         view_or_error(facts.dhcp.view, "link", "addr")
     return facts.dhcp

@@ -8,9 +8,9 @@ from __future__ import annotations
 import ipaddress
 from shlex import quote
 
-from checks._common import lines, no_instance, only_on
+from checks._common import lines, no_instance
 from checks._registry import check
-from grader.facts import OVN, Facts
+from grader.facts import Facts
 from grader.facts.namespace import record_problem
 from grader.facts.ovn_northbound import TABLES, Acl, Northbound, Port, PortGroup
 from grader.outcome import CannotGrade, Outcome, failed, passed
@@ -24,8 +24,7 @@ NBCTL = "sudo ovn-nbctl"
 def northbound(facts: Facts, *needs: str) -> Northbound:
     """The northbound database, once the tables the check reads (NEEDS: names of
     grader.facts.ovn_northbound.TABLES) were read: CannotGrade otherwise, since an unread
-    table is empty, and on another Neutron backend."""
-    only_on(facts, OVN)
+    table is empty."""
     nb = facts.northbound
     if nb is None:
         why = record_problem(facts.snapshot.root("ovn_nb_show"))

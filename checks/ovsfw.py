@@ -10,9 +10,9 @@ conjunction (`conjunction(N,2/2)` on the port's flow, `nw_src=<member>` on the o
 
 from __future__ import annotations
 
-from checks._common import lines, no_instance, only_on
+from checks._common import lines, no_instance
 from checks._registry import check
-from grader.facts import NATIVE, Facts
+from grader.facts import Facts
 from grader.facts.openflow import INGRESS, port_flows, table_wide
 from grader.outcome import CannotGrade, Outcome, failed, passed
 from grader.parsers.numbers import ascii_number
@@ -24,7 +24,6 @@ PROTOCOLS = {"tcp": ("tcp", "tcp6"), "udp": ("udp", "udp6"), "icmp": ("icmp",)}
 
 def _ofport(facts: Facts) -> tuple[str, int] | Outcome:
     """(tap, ofport) of the graded instance, or the failing Outcome."""
-    only_on(facts, NATIVE)
     expected = "the instance's tap as a port of br-int (`ovs-ofctl show br-int`)"
     if facts.openflow_error:
         raise CannotGrade(f"could not read br-int's OpenFlow state: {facts.openflow_error}", SEE)

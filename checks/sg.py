@@ -9,7 +9,7 @@ fallback jump) wins (checks._chain).
 from __future__ import annotations
 
 from checks._chain import ALLOW, Verdict, admits, first_verdict
-from checks._common import hybrid_only, instance_chain_see, no_instance, rule_lines, view_or_error
+from checks._common import instance_chain_see, no_instance, rule_lines, view_or_error
 from checks._registry import check
 from checks.listing import list_view
 from grader.facts import Facts, Instance
@@ -18,7 +18,6 @@ from grader.parsers.iptables_save import Rule
 
 
 def _instance(facts: Facts) -> Instance | None:
-    hybrid_only(facts)
     view_or_error(facts.root, "rules")
     return facts.instance
 

@@ -5,14 +5,22 @@ the simulated lab builds it under (`labgrade lab up --backend NAME`, labsim/rele
 host is recognised as running it (done by grader/facts/backend.py, in the table's order) and what
 a student on it is told (None for the lab's own backend).
 
-An exercise or check may declare `backends: [...]` (exercises.yaml): it is graded only on hosts
-running one of them. Hosts whose backend no check names (Linux bridge, unknown) are graded with
-the lab's own backend's checks: on Linux bridge those that cannot apply are `error` with the
-reason; on a host with no Neutron at all (unknown) what is missing is a plain `fail`.
+Which checks grade a host is said in one place, exercises.yaml `backends:` (on an exercise, or
+on a check inside its exercise's list; none: every backend), and the engine decides from it
+(grader/rubric.py picks the set, grader/engine.py turns what cannot apply into `error`):
+- The host's backend chooses the set: the checks whose `backends:` include it. A backend that
+  has no variant of its own (no list names it without also naming the lab's own backend:
+  Linux bridge, unknown) is graded with the lab's own backend's set (DEFAULT).
+- A check of that set (or named with `--only`) whose `backends:` leave out the host's backend
+  is `error`, with cannot_apply's reason, never a `fail`; except on UNKNOWN (no Neutron found):
+  the host truly lacks what the lab asks for, so there what is missing is a plain `fail`.
+- Where what tells the backends apart was not gathered (a cut or refused gather), a check
+  with `backends:` is `error` with that reason.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 HYBRID = "ml2-ovs-iptables-hybrid"  # the lab as written: OVS agent, iptables_hybrid firewall
@@ -81,3 +89,11 @@ BACKENDS: dict[str, Backend] = {
 }
 KNOWN = (HYBRID, NATIVE, OVN, LINUXBRIDGE, UNKNOWN)
 LAB_NAMES = {b.lab_name: b.id for b in BACKENDS.values() if b.lab_name}  # lab name -> id
+
+
+def cannot_apply(backend: str, made_for: Iterable[str], explained: bool) -> str:
+    """Why a check made for MADE_FOR (ids) is `error` on a host running BACKEND. Short: when
+    EXPLAINED, the report's header already says what is wrong with the backend (its problem)."""
+    named = [b for b in KNOWN if b in made_for and b != UNKNOWN]
+    note = "; see the note on the backend at the top of the report" if explained else ""
+    return f"cannot apply to this host's backend ({backend}), only to {' / '.join(named)}{note}"

@@ -5,8 +5,10 @@
 Checks run in `requires` order. A check whose prerequisite did not pass is `skip` ("requires
 sg.chain (fail)"), or `error` with its reason when the prerequisite cannot be graded on this
 host (CannotGrade: e.g. the backend has no such thing), never a silent skip; a check that
-raises is `error` with the exception, and the run goes on. The default checks are
-those that apply to the host's backend (exercises.yaml `backends:`).
+raises is `error` with the exception, and the run goes on. The host's backend picks the
+checks (exercises.yaml `backends:`, Exercises.select); one of them that is not made for it
+(the lab's own set on Linux bridge, or named with --only) is `error` in place of being called
+(`not_applicable`; the rules are in grader/backends.py).
 Score = points of the passed checks; max_score = points of the selected checks.
 """
 
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from grader.backends import DEFAULT as DEFAULT_BACKEND
+from grader.backends import UNKNOWN, cannot_apply
 from grader.facts.types import Facts
 from grader.facts.verdict import cleanup_verdict
 from grader.outcome import CannotGrade, Outcome
@@ -33,6 +36,22 @@ class Ungradable(Outcome):
     that require it cannot be graded either, so they are `error` too, with its reason."""
 
     reason: str = ""  # the first check's own reason, passed down to its dependants
+
+
+def not_applicable(spec: CheckSpec, facts: Facts) -> Outcome | None:
+    """`error` when SPEC's `backends:` leave out the host's backend (a host with no Neutron
+    found, UNKNOWN, is graded: it truly lacks what the lab asks for), or when what tells the
+    backends apart was not gathered; None when the check is to be called."""
+    if not spec.backends:
+        return None
+    try:
+        facts.backend_recognised  # noqa: B018 (reading it raises CannotGrade when refused)
+    except CannotGrade as error:
+        return Ungradable("error", str(error) or "the backend is unknown", see=error.see)
+    backend = facts.backend or DEFAULT_BACKEND
+    if backend == UNKNOWN or spec.applies_to(backend):
+        return None
+    return Ungradable("error", cannot_apply(backend, spec.backends, bool(facts.backend_problem)))
 
 
 def run_check(spec: CheckSpec, facts: Facts, checks: Mapping[str, CheckFunction]) -> Outcome:
@@ -96,7 +115,7 @@ def evaluate(
             outcomes[spec.id] = Outcome("skip", f"requires {reasons} to pass first")
         else:
             began = time.perf_counter()
-            outcomes[spec.id] = run_check(spec, facts, checks)
+            outcomes[spec.id] = not_applicable(spec, facts) or run_check(spec, facts, checks)
             if durations is not None:
                 durations[spec.id] = time.perf_counter() - began
     return outcomes

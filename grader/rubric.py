@@ -29,15 +29,14 @@ class CheckSpec:
     hint: str = ""
     exercise: str = ""  # the id of the exercise it belongs to
     line: int = 0
-    backends: tuple[
-        str, ...
-    ] = ()  # graded only on these backends (own or the exercise's); () = all
+    backends: tuple[str, ...] = ()  # its own `backends:`, else its exercise's; () = all
     why: str = ""  # one sentence: what the check means in Neutron
     section: str = ""  # the lab's section it belongs to (the exercise's `section:` or title)
     step: str = "explore"  # where in the lab's order it comes (exercise `step:`)
     devstack: bool = False  # passes on a fresh DevStack: Neutron's work, not the student's
 
     def applies_to(self, backend: str) -> bool:
+        """Whether BACKEND is among those the check is made for."""
         return not self.backends or backend in self.backends
 
 
@@ -87,9 +86,14 @@ class Exercises:
         return next(c for c in self.checks() if c.id == check_id)
 
     def grading_backend(self, backend: str) -> str:
-        """BACKEND if some check is declared for it, else the lab's own (backends.DEFAULT)."""
-        named = {b for check in self.checks() for b in check.backends}
-        return backend if backend in named else DEFAULT_BACKEND
+        """The backend whose set of checks grades a host running BACKEND: BACKEND itself when
+        some check is made for it and not for the lab's own backend (a variant: ovsfw.*,
+        ovn.*), else the lab's own (backends.DEFAULT), whose checks that leave BACKEND out
+        are then `error` (grader/engine.py)."""
+        variants = {
+            b for c in self.checks() if DEFAULT_BACKEND not in c.backends for b in c.backends
+        }
+        return backend if backend in variants else DEFAULT_BACKEND
 
     def selectable_ids(self) -> list[str]:
         """What --only accepts: exercise ids, check ids and the prefixes before their dots."""
@@ -103,8 +107,9 @@ class Exercises:
         """The default exercises whose checks apply to BACKEND (None: every backend's), or
         those named by ONLY: exercise ids, check ids, or an id prefix before a dot (`sg`
         selects sg.ssh, sg.icmp ...). An exercise or prefix brings the checks of it that apply
-        to BACKEND (all of them when none does); a check named by its id is always graded.
-        So naming every default exercise grades what the default does."""
+        to BACKEND (all of them when none does); a check named by its id is always selected
+        (the engine makes it `error` where its `backends:` leave BACKEND out). So naming every
+        default exercise grades what the default does."""
         if only:
             unknown = [n for n in only if not any(matches(c, n) for c in self.checks())]
             if unknown:

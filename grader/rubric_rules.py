@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-from grader.backends import DEFAULT as DEFAULT_BACKEND
 from grader.backends import KNOWN as KNOWN_BACKENDS
 from grader.report.safetext import number
 from grader.rubric import Exercises
@@ -21,8 +20,8 @@ TOLERANCE = 2
 
 
 def graded_backends(exercises: Exercises) -> list[str]:
-    named = {b for c in exercises.checks() for b in c.backends} | {DEFAULT_BACKEND}
-    return [b for b in KNOWN_BACKENDS if b in named]
+    """The backends with a set of checks of their own (the others are graded with DEFAULT's)."""
+    return [b for b in KNOWN_BACKENDS if exercises.grading_backend(b) == b]
 
 
 def _default_points(exercises: Exercises, backend: str, ids: set[str] | None = None) -> float:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 
 from grader.backends import DEFAULT as DEFAULT_BACKEND
-from grader.backends import KNOWN as KNOWN_BACKENDS
 from grader.errors import EXIT_OK, InputFileError
 from grader.model import Exercises, default_exercises_path, load_exercises
 from grader.report.safetext import number
-from grader.rubric_rules import FRESH_MAX, fairness_problems, fresh_scores
+from grader.rubric_rules import FRESH_MAX, fairness_problems, fresh_scores, graded_backends
 
 DESCRIPTION = """\
 Check an exercises file: YAML syntax, keys and types, ids, check names and their
@@ -32,13 +31,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def backend_totals(exercises: Exercises) -> dict[str, int | float]:
-    """The points of the default exercises on each backend some check names, and on the lab's
-    own (which also grades the backends no check names), in grader.backends' order."""
-    named = {b for c in exercises.checks() for b in c.backends} | {DEFAULT_BACKEND}
+    """The points of the default exercises on each backend with a set of its own, and on the
+    lab's own (which also grades the others), in grader.backends' order."""
     return {
         backend: sum(e.max_points for e in exercises.select(None, backend=backend).exercises)
-        for backend in KNOWN_BACKENDS
-        if backend in named
+        for backend in graded_backends(exercises)
     }
 
 
