@@ -95,7 +95,7 @@ class Facts(Sourced):
     namespace_names: list[str]  # every name `ip netns list` printed (walked or not)
     backend: str = UNKNOWN
     backend_problem: str | None = None
-    backend_recognised: bool = True  # read by backend-specific checks: refused when uncertain
+    backend_recognised: bool = True  # refused when uncertain (engine: checks with `backends:`)
     ovs_bridges: dict[str, list[str]] | None = None  # None: ovs-vsctl unavailable
     ovs_error: str | None = None
     processes: list[Process] = field(default_factory=list)
