@@ -194,7 +194,33 @@ def sg_stateful(facts: Facts) -> Outcome:
             expected=expected,
             see=see,
         )
+    untracked = _untracked(facts, instance)
+    if untracked:
+        return failed(
+            f"{rule_lines(untracked)}\nconntrack is off for {instance.tap} (a stateless "
+            "security group): its packets are untracked, so the RELATED,ESTABLISHED and INVALID "
+            "rules of the chain match none of them",
+            expected=expected,
+            see=facts.root.iptables("-t raw -S"),
+        )
     return passed(rule_lines([*invalid, *related, *fallback]), see=see, expected=expected)
+
+
+def _untracked(facts: Facts, instance: Instance) -> list[Rule]:
+    """The raw-table rules reached from PREROUTING that turn conntrack off for the instance's
+    port (16.0.0+ iptables_firewall.py _get_jump_rules: `-m physdev --physdev-in <qvb|tap>` or
+    `-i <qvb>` `-j CT --notrack` for a group with stateful=False; `-j NOTRACK` of old)."""
+    rules = facts.root.rules
+    devices = {instance.tap, "qvb" + (instance.tap or "")[3:]}
+    reached = rules.reachable("raw", "PREROUTING")
+    return [
+        rule
+        for rule in rules.rules("raw")
+        if rule.chain in reached
+        and (rule.target == "NOTRACK" or (rule.target == "CT" and rule.has("--notrack")))
+        and not rule.negations
+        and (rule.value("--physdev-in") in devices or rule.value("-i") in devices)
+    ]
 
 
 @check("sg_wiring")

@@ -32,6 +32,7 @@ _FLAGS = {
     "--fragment",
     "-f",
     "--log-uid",
+    "--notrack",
 }
 # Options of the NAT targets by their full names: iptables takes any unique prefix, as
 # Neutron wrote them before 11.0.0 (`-j DNAT --to X`, `-j SNAT --to F`, l3_agent.py

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from host_records import Host
 from host_records import lines_of as _lines
-from neutron_release_forms import forms
+from neutron_release_forms import at_least, forms
 
 __all__ = ["Host"]  # re-exported: the tests import it from here
 
@@ -120,11 +120,14 @@ def sg_filter(tag: str) -> str:
 
 
 def _raw_zones(tag: str) -> list[str]:
-    """Queens+: _get_jump_rules, conntrack zone per port in raw PREROUTING (qvb bridge end
-    matched by physdev and -i, the tap by physdev)."""
+    """Queens+: _get_jump_rules, a conntrack zone per port in raw PREROUTING (the qvb end matched
+    by physdev and -i, the tap by physdev), commented with port['device'][4:] (17.0.0+:
+    _get_port_device_name, the whole port id); a stateless group (16.0.0+) gets `Make ...
+    stateless` `-j CT --notrack` instead (see `stateless`)."""
     if not forms(tag).ct_zones:
         return []
-    zone = f'-m comment --comment "Set zone for {PORT[:10]}" -j CT --zone 4097'
+    device = PORT if at_least(tag, "17.0.0") else PORT[4:]
+    zone = f'-m comment --comment "Set zone for {device}" -j CT --zone 4097'
     return [
         "*raw",
         ":PREROUTING ACCEPT [0:0]",
@@ -138,6 +141,17 @@ def _raw_zones(tag: str) -> list[str]:
         f"-A {SG}-PREROUTING -m physdev --physdev-in {TAP} {zone}",
         "COMMIT",
     ]
+
+
+def stateless(host: Host) -> Host:
+    """The port's group made stateless (`stateful=False`, 16.0.0+ _get_jump_rules): its raw
+    rules turn conntrack off; the filter chain stays as it is."""
+    text = host.records[("iptables_save", None, None)]["out"]
+    for line in [line for line in text.splitlines() if "Set zone for" in line]:
+        device = line.split('"Set zone for ')[1].split('"')[0]
+        made = line.replace(f"Set zone for {device}", f"Make {device} stateless")
+        host.edit("iptables_save", replace=(line, made.replace("--zone 4097", "--notrack")))
+    return host
 
 
 # --- L3 agent: 2014.1/2014.2 neutron/agent/l3_agent.py, later neutron/agent/l3/router_info.py ---

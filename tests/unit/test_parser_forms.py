@@ -52,7 +52,7 @@ def test_long_option_names_mean_the_short_ones(long, short, value):
 
 FLAGS = ["--physdev-is-bridged", "--physdev-is-in", "--physdev-is-out", "--random"]
 FLAGS += ["--random-fully", "--persistent", "--rcheck", "--update", "--set", "--syn"]
-FLAGS += ["--fragment", "-f", "--log-uid"]
+FLAGS += ["--fragment", "-f", "--log-uid", "--notrack"]
 
 
 @pytest.mark.parametrize("flag", FLAGS)

@@ -11,7 +11,19 @@ host written from the code (or an iptables front end that keeps them) must grade
 from __future__ import annotations
 
 import pytest
-from neutron_host import FIXED, FLOATING, I_CHAIN, L3, MAC, QDHCP, QROUTER, S_CHAIN, Host, hybrid
+from neutron_host import (
+    FIXED,
+    FLOATING,
+    I_CHAIN,
+    L3,
+    MAC,
+    QDHCP,
+    QROUTER,
+    S_CHAIN,
+    Host,
+    hybrid,
+    stateless,
+)
 from neutron_release_forms import TAGS, at_least, forms
 from outcome_cases import graded
 
@@ -73,6 +85,17 @@ BROKEN = [
 )
 def test_a_lab_mistake_fails_what_it_breaks_at_every_tag(tag, change, failing):
     assert _not_passed(change(hybrid(tag))) == failing
+
+
+@pytest.mark.parametrize("tag", [t for t in TAGS if at_least(t, "16.0.0")])
+def test_a_stateless_group_is_not_stateful(tag):
+    """16.0.0+ iptables_firewall.py _get_jump_rules: a group with stateful=False puts the port's
+    traffic in raw PREROUTING `-j CT --notrack`; the filter chain keeps its RELATED,ESTABLISHED
+    and INVALID rules, which then match nothing (untracked packets have neither state)."""
+    result = graded(lambda _tag: stateless(hybrid(tag)), None, "")["sg.stateful"]
+    assert result.status == "fail", result.evidence
+    assert "--notrack" in result.evidence
+    assert _not_passed(stateless(hybrid(tag))) == {"sg.stateful": "fail"}
 
 
 # --- as the code wrote them ------------------------------------------------------------------
