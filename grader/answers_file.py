@@ -27,6 +27,7 @@ from grader.report.safetext import one_line
 from grader.snapshot import Snapshot
 from grader.yamlfile import MAX_BYTES, MappingNode, decode_utf8, parse_yaml, read_bounded
 
+MAX_KEY = 64  # characters of an unknown key shown in the error (the file may be the host's)
 FINDINGS = "findings"  # the exercise that holds them in the default rubric
 REMEDY = "fix it, then grade again (`labgrade batch ... --resume`)"
 HOST_REMEDY = "the student saves the filled-in answers there, then `labgrade batch ... --resume`"
@@ -73,10 +74,11 @@ def parse_answers(name: str, text: str, exercises: Exercises) -> dict[str, str]:
     answers: dict[str, str] = {}
     for key, value in data.items():
         if key not in known:
-            close = difflib.get_close_matches(key, known, n=1)
+            close = difflib.get_close_matches(key[:MAX_KEY], known, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
+            shown = one_line(key if len(key) <= MAX_KEY else key[:MAX_KEY] + "...")
             raise InputFileError(
-                name, data.key_line(key), key, f"no such question{hint} (`labgrade answers`)"
+                name, data.key_line(key), shown, f"no such question{hint} (`labgrade answers`)"
             )
         if value is None:
             value = ""

@@ -293,3 +293,16 @@ def test_check_answers_grades_the_default_exercises_plus_findings(tmp_path: Path
         main([*args, "--format", "json"])
         doc = json.loads(capsys.readouterr().out)
         assert doc["max_score"] == most, [(e["id"], e["max_score"]) for e in doc["exercises"]]
+
+
+def test_a_hostile_answers_file_on_the_host_is_one_short_line(answers_class: Any) -> None:
+    """The host's answers file is the student's: an unknown key with escape sequences and
+    newlines, 900 characters long, is shown escaped and cut, on one line."""
+    base, recorded = answers_class
+    key = "\\e[31m\\n" + "x" * 900  # PyYAML: a plain key is at most 1024 characters
+    recorded.files["h-cy"] = {HOST_FILE: f'"{key}": 1\n'}
+    out = base / "out"
+    main(["batch", str(base / "class.yaml"), "--out", str(out), "--quiet"])
+    error = grades(out)["cy"]["error"]
+    assert "\x1b" not in error and "\n" not in error and len(error) < 600, error
+    assert f"h-cy:{HOST_FILE}:1: key '" in error
