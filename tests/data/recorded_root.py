@@ -134,8 +134,9 @@ def filter_table(host: Host) -> list[str]:
             user.append(
                 f"-A {ichain} -s {DHCP_IP}/32 -p udp -m udp --sport 67 --dport 68 -j RETURN"
             )
-        if host.at_least("kilo"):  # ipset from Juno on
-            user.append(f"-A {ichain} -m set --match-set {SG_SET} src -j RETURN")
+        if host.at_least("kilo"):  # ipset from Juno on (ipset_manager.get_name: 'NET' in Kilo)
+            name = SG_SET if host.at_least("pike") else ("NET" + SG_SET[1:])[:29]
+            user.append(f"-A {ichain} -m set --match-set {name} src -j RETURN")
         else:  # before: one rule per member of the remote group
             user += [f"-A {ichain} -s {other.fixed}/32 -j RETURN" for other in host.vms]
         if vm.ssh:
@@ -148,7 +149,7 @@ def filter_table(host: Host) -> list[str]:
             + comment(host, "Send unmatched traffic to the fallback chain.")
             + f" -j {pre}-sg-fallback"
         )
-        if host.at_least("kilo"):
+        if host.at_least("pike"):  # Liberty (7.0.0) moved the INVALID DROP after the rules
             rules += [related, *user, invalid, fallback]
         else:
             rules += [invalid, related, *user, fallback]
@@ -185,10 +186,16 @@ def raw_table(host: Host) -> list[str]:
         lines.append(":neutron-openvswi-PREROUTING - [0:0]")
         lines.append("-A PREROUTING -j neutron-openvswi-PREROUTING")
         for zone, vm in enumerate(host.vms, start=4097):
-            lines.append(
-                f"-A neutron-openvswi-PREROUTING -m physdev --physdev-in tap{short(vm.port)} "
-                f'-m comment --comment "Set zone for {vm.port[:8]}" -j CT --zone {zone}'
-            )
+            # iptables_firewall.py _get_jump_rules: qvb by physdev and -i, the tap by physdev;
+            # commented with port['device'][4:] (the whole port id from 17.0.0 on)
+            device = vm.port if host.at_least("2024.1") else vm.port[4:]
+            ct = f'-m comment --comment "Set zone for {device}" -j CT --zone {zone}'
+            qvb, tap = f"qvb{short(vm.port)}", f"tap{short(vm.port)}"
+            lines += [
+                f"-A neutron-openvswi-PREROUTING -m physdev --physdev-in {qvb} {ct}",
+                f"-A neutron-openvswi-PREROUTING -i {qvb} {ct}",
+                f"-A neutron-openvswi-PREROUTING -m physdev --physdev-in {tap} {ct}",
+            ]
     return [*lines, "COMMIT"]
 
 
@@ -241,12 +248,14 @@ def processes(host: Host) -> str:
 
 def dnsmasq_args(host: Host) -> str:
     base = f"/opt/stack/data/neutron/dhcp/{NETWORK}"
-    if host.at_least("stein"):
+    if host.at_least("stein"):  # dhcp.py: --bind-dynamic from 15.0.0, subnet-<id> tags from 16.0.0
+        bind = "--bind-dynamic" if host.at_least("train") else "--bind-interfaces"
+        tag = "subnet-6b1c2d3e-4f50-4a1b-9c2d-3e4f5a6b7c8d" if host.at_least("2024.1") else "tag0"
         return (
             f"dnsmasq --no-hosts  --pid-file={base}/pid --dhcp-hostsfile={base}/host "
             f"--addn-hosts={base}/addn_hosts --dhcp-optsfile={base}/opts --dhcp-leasefile={base}/leases "
-            "--dhcp-match=set:ipxe,175 --dhcp-userclass=set:ipxe6,iPXE --local-service --bind-dynamic "
-            "--dhcp-range=set:subnet-6b1c2d3e-4f50-4a1b-9c2d-3e4f5a6b7c8d,10.0.0.0,static,255.255.255.192,86400s "
+            f"--dhcp-match=set:ipxe,175 --dhcp-userclass=set:ipxe6,iPXE --local-service {bind} "
+            f"--dhcp-range=set:{tag},10.0.0.0,static,255.255.255.192,86400s "
             "--dhcp-option-force=option:mtu,1450 --dhcp-lease-max=64 --conf-file=/dev/null --domain=openstacklocal"
         )
     return (
