@@ -69,7 +69,7 @@ def _mean_scores(graded: Sequence[HostResult]) -> str:
     ]
     if len(means) == 1:
         return f"Mean score: {means[0][0]}"
-    parts = "; ".join(f"{mean} ({count} students)" for mean, count in means)
+    parts = "; ".join(f"{mean} ({count} student{'s' * (count != 1)})" for mean, count in means)
     return f"Mean score: {parts} (different maximums: compare percent)"
 
 

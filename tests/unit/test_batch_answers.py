@@ -153,7 +153,7 @@ def test_each_student_is_graded_on_their_own_answers(answers_class: Any, capsys:
     by_id = {s["id"]: s for s in manifest["students"]}
     assert by_id["ada"]["answers"] == str(base / "answers" / "ada.yaml")
     assert by_id["cy"]["answers_path"] == HOST_FILE and "answers" not in by_id["fay"]
-    assert "Mean score:" in captured.out and "different maximums" in captured.out
+    assert "(1 student);" in captured.out and "(3 students) (different maximums" in captured.out
     assert "Findings graded for 3 of 4 graded students" in captured.out
 
 
