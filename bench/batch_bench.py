@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from grader.class_grading import Settings, grade_class  # noqa: E402
 from grader.classdir import ClassDir  # noqa: E402
-from grader.connect import ConnectOptions, wrap_command  # noqa: E402
+from grader.connect_options import ConnectOptions, wrap_command  # noqa: E402
 from grader.gather import gather_command  # noqa: E402
 from grader.inventory import Student  # noqa: E402
 from grader.model import extra_commands, load_exercises  # noqa: E402
@@ -113,6 +113,12 @@ def testinfra_xdist(names: list[str], config: Path, jobs: int) -> float | None:
     return wall
 
 
+def load_average() -> str:
+    """The 1/5/15-minute load averages: the machine is shared, a figure taken under load is
+    only comparable with figures from the same run."""
+    return " ".join(f"{load:.2f}" for load in os.getloadavg())
+
+
 def open_fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 
@@ -136,6 +142,7 @@ def batch(names: list[str], config: Path, jobs: int, out: Path) -> tuple[float, 
 
 def bench(count: int, jobs: int, delay_ms: float, work: Path) -> None:
     names = [f"bb-{i:03}" for i in range(count)]
+    load_before = load_average()
     started = time.monotonic()
     api.up(names, scenario="complete", jobs=8)
     print(f"{count} hosts up in {time.monotonic() - started:.1f} s")
@@ -157,7 +164,7 @@ def bench(count: int, jobs: int, delay_ms: float, work: Path) -> None:
         plain = min(plain_floor(names, config, jobs) for _ in range(2))
         testinfra_wall = testinfra_xdist(names, config, jobs)
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"N={count} jobs={jobs} delay={delay_ms:g} ms")
+        print(f"N={count} jobs={jobs} delay={delay_ms:g} ms  (load average {load_before})")
         print(f"  floor (plain ssh + gather): {', '.join(f'{f:.2f} s' for f in floors)}")
         print(f"  batch x3:                   {', '.join(f'{w:.2f} s' for w in walls)}")
         ratios = ", ".join(f"{w / best_floor:.2f}x" for w in walls)
@@ -174,6 +181,7 @@ def bench(count: int, jobs: int, delay_ms: float, work: Path) -> None:
         print(f"  remote commands per host:   {commands} (students in error: {errors})")
         print(f"  peak RSS of this process:   {peak_mb:.0f} MB")
         print(f"  open fds before/after each: {' -> '.join(map(str, fds))}")
+        print(f"  load average after:         {load_average()}  (2 cores: compare ratios)")
     finally:
         api.down(names)
 

@@ -30,11 +30,12 @@ from pathlib import Path
 
 from grader.answers_file import REMEDY, StudentAnswers, student_answers, with_findings
 from grader.classdir import ClassDir
-from grader.connect import ConnectOptions, host_name, redact
+from grader.connect_options import ConnectOptions
 from grader.deadline import ProcessWatch
 from grader.errors import InputFileError, LabgradeError
 from grader.grading import gather_to_file, why
 from grader.grading_process import GradingJob, grade_in_process, only_tuple, start_server
+from grader.host_spec import host_name, redact
 from grader.inventory import Student
 from grader.model import Exercises, extra_commands
 from grader.report.batch_progress import Progress

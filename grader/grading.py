@@ -16,19 +16,14 @@ from datetime import datetime, timezone
 from typing import IO
 
 from grader.ansible_inventory import ansible_target
-from grader.connect import (
-    ConnectOptions,
-    GatherCut,
-    host_name,
-    redact,
-    retry_to_file,
-    run_with_retries,
-)
+from grader.connect import GatherCut, retry_to_file, run_with_retries
+from grader.connect_options import ConnectOptions
 from grader.engine import grade
 from grader.errors import HostError, InputFileError
 from grader.facts import build_facts
 from grader.facts.sourced import cut_point
 from grader.gather import END_MARK, gather_command, parse_gather_output
+from grader.host_spec import host_name, redact
 from grader.identity import FOREIGN_TOOLS, foreign_tools, host_identity
 from grader.model import Exercises, extra_commands
 from grader.result import HostResult, host_error

@@ -26,11 +26,11 @@ from typing import Any
 
 from grader.answers_file import StudentAnswers, graded_answers, with_answers
 from grader.atomic import write_atomic
-from grader.connect import host_name, redact
 from grader.deadline import ProcessWatch
 from grader.errors import HostError
 from grader.gather import parse_gather_output
 from grader.grading import grade_snapshot, ungraded_cut, why
+from grader.host_spec import host_name, redact
 from grader.model import Exercises
 from grader.result import HostResult, host_error
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from grader.connect import SCHEMES, ConnectOptions, host_name, normalize_target
+from grader.connect_options import ConnectOptions
 from grader.errors import InputFileError, LabgradeError
+from grader.host_spec import SCHEMES, host_name, normalize_target
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 HOST_PATTERN = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_][A-Za-z0-9._-]*)$")

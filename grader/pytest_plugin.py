@@ -23,7 +23,8 @@ from typing import Any
 
 import pytest
 
-from grader.connect import ConnectOptions, normalize_target
+from grader.connect_options import ConnectOptions
+from grader.host_spec import normalize_target
 from grader.report.feedback import check_details
 from grader.result import CheckResult, HostResult
 

@@ -12,9 +12,9 @@ from grader.commands.options import (
     add_target_options,
     write_output,
 )
-from grader.connect import redact
 from grader.errors import EXIT_OK
 from grader.grading import gather_snapshot
+from grader.host_spec import redact
 from grader.model import extra_commands, load_exercises
 from grader.report.safetext import one_line
 

@@ -12,8 +12,9 @@ import contextlib
 from collections.abc import Iterator
 
 from grader.commands.options import check_readable, connect_options
-from grader.connect import ConnectOptions, normalize_target
+from grader.connect_options import ConnectOptions
 from grader.errors import LabgradeError
+from grader.host_spec import normalize_target
 
 
 @contextlib.contextmanager

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from grader.atomic import write_atomic
-from grader.connect import ConnectOptions
+from grader.connect_options import ConnectOptions
 from grader.errors import LabgradeError
 from grader.inventory import USER_PATTERN
 

@@ -24,7 +24,7 @@ import grader.connect
 from grader.class_grading import Settings, default_jobs, grade_class
 from grader.classdir import ClassDir
 from grader.cli import main
-from grader.connect import ConnectOptions
+from grader.connect_options import ConnectOptions
 from grader.deadline import ProcessWatch
 from grader.errors import HostError
 from grader.inventory import Student

@@ -10,16 +10,11 @@ import testinfra.backend.local
 import testinfra.host
 
 from grader.cli import main
-from grader.connect import (
-    ConnectOptions,
-    command_problem,
-    describe_failure,
-    host_name,
-    normalize_target,
-    run_on_host,
-    wrap_command,
-)
+from grader.connect import run_on_host
+from grader.connect_failures import command_problem, describe_failure
+from grader.connect_options import ConnectOptions, wrap_command
 from grader.errors import EXIT_USAGE, HostError, LabgradeError
+from grader.host_spec import host_name, normalize_target
 from labsim import state
 from labsim.target import unresolved_hint
 
@@ -240,7 +235,7 @@ def test_sudo_user_runs_the_command_as_that_user() -> None:
     import subprocess
 
     from grader.commands.options import user_name
-    from grader.connect import wrap_command
+    from grader.connect_options import wrap_command
 
     assert shutil.which("sudo"), "sudo is in scripts/setup.sh's packages"
     me = getpass.getuser()

@@ -12,7 +12,8 @@ import pytest
 from testinfra.backend.base import CommandResult
 
 from grader import connect
-from grader.connect import ConnectOptions, connection_error, missing_program, ssh_arguments
+from grader.connect_failures import connection_error, missing_program
+from grader.connect_options import ConnectOptions, ssh_arguments
 from grader.errors import HostError, InputFileError
 from grader.inventory import load_inventory
 from labsim import target

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -186,3 +187,56 @@ def test_the_outer_timeout_stops_the_running_command_at_once(tmp_path: Path):
         for pid in pids:
             if _running(pid):
                 os.kill(pid, 9)
+
+
+def _processes_started(*extra: str) -> tuple[int, dict]:
+    """(processes the gather started, its document), counted in a pid namespace of its own:
+    every process takes the next pid, so the last one given out counts them."""
+    count = 'sh "$0" "$@" > /dev/stdout; cat /proc/sys/kernel/ns_last_pid >&2'
+    done = subprocess.run(
+        ["unshare", "--pid", "--fork", "--mount-proc", "sh", "-c", count, str(SCRIPT), *extra],
+        capture_output=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    last_pid = int(done.stderr.decode().split()[-1])
+    return last_pid - 3, json.loads(done.stdout)  # not: the namespace's sh, the gather's, cat
+
+
+@pytest.mark.skipif(not _can_unshare(), reason="needs root and unshare --pid --mount-proc")
+def test_a_record_costs_the_command_and_its_timeout_nothing_more():
+    """The gather's own work per record is done by one awk for all records: a record starts
+    `timeout` and the command, not the date/wc/tr/awk/cat of each record it once started."""
+    plain, doc = _processes_started()
+    more, more_doc = _processes_started(*[":"] * 50)
+    assert len(more_doc["records"]) == len(doc["records"]) + 50
+    per_record = (more - plain) / 50
+    assert per_record <= 2.1, (plain, more)  # timeout, and the `sh -c` it runs
+
+
+def test_a_command_cannot_write_into_the_record_channel():
+    doc = run("echo 'R extra - - 0 false 1 -' >&3", "echo 'E' >&4; echo after")
+    first, second = [r for r in doc["records"] if r["key"] == "extra"]
+    assert first["rc"] != 0 and "3" in first["err"] and first["out"] == ""
+    assert second["out"] == "after\n" and doc["complete"] is True
+
+
+def test_a_signal_to_the_whole_process_group_closes_the_document(tmp_path: Path):
+    """Ctrl-C reaches every process of the foreground group, the record writer too: it
+    outlives the signal and closes the document as cut, never leaving it half-written."""
+    started = tmp_path / "started"
+    with open(tmp_path / "host.json", "wb") as output:
+        gather = subprocess.Popen(
+            ["sh", str(SCRIPT), f"touch {started}; sleep 30"],
+            stdout=output,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 120
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.killpg(gather.pid, signal.SIGINT)
+        gather.wait(timeout=30)
+    doc = json.loads((tmp_path / "host.json").read_bytes())
+    assert doc["complete"] is False
+    assert {"hostname", "netns_list"} <= {r["key"] for r in doc["records"]}

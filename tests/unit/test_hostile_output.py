@@ -27,10 +27,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from grader import atomic, connect, hostoutput
-from grader.connect import ConnectOptions, redact
+from grader.connect_options import ConnectOptions
 from grader.engine import grade
 from grader.errors import HostError
 from grader.facts import build_facts
+from grader.host_spec import redact
 from grader.inventory import Student
 from grader.report import render_json, render_junit, render_text
 from grader.report.gradebook import render_gradebook
@@ -180,10 +181,11 @@ def test_output_over_the_cap_is_refused_with_a_clear_error(monkeypatch):
 STREAMER = """
 import resource, sys, time
 from grader import connect
+from grader.connect_options import ConnectOptions
 from grader.errors import HostError
 started = time.monotonic()
 try:
-    connect.run_on_host("local://", "yes labgrade | head -c 1073741824", connect.ConnectOptions())
+    connect.run_on_host("local://", "yes labgrade | head -c 1073741824", ConnectOptions())
 except HostError as error:
     print(error)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, time.monotonic() - started)

@@ -32,6 +32,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     (
         "host access",
         {
+            "grader.host_spec",
             "grader.connect*",
             "grader.gather",
             "grader.inventory*",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.connect import ConnectOptions
+from grader.connect_options import ConnectOptions
 from grader.errors import InputFileError
 from grader.inventory import load_inventory
 from grader.inventory_ansible import load_ansible_inventory

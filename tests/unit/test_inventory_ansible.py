@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from grader import ansible_inventory
-from grader.connect import ConnectOptions
+from grader.connect_options import ConnectOptions
 from grader.errors import HostError, InputFileError
 from grader.grading import gather_snapshot
 from grader.inventory_ansible import load_ansible_inventory
