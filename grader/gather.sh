@@ -47,8 +47,16 @@ mkfifo -m 600 "$TMP/requests" || refuse "cannot create a FIFO in the temporary d
 # characters escaped. Then it empties those files (unless FLAGS has K: this shell reads them
 # again) and flushes, so every record leaves whole, one a line. FLAGS P: drop the lines of
 # this gather's own processes. `E` ends the document, `C` (or this shell gone) ends it cut.
-# The 256-character chunks keep escaping linear however long a line is.
+# Each request is padded to 4096 bytes: mawk (Debian's and Ubuntu's awk) reads its input in
+# blocks of 4096 bytes and waits until a block is full (fin.c, BUFFSZ), so it reads each
+# request as it comes; gawk and busybox awk read what there is. Text goes out in pieces of
+# about 4 KiB; escaping works on chunks of 256 characters, so that it stays linear however
+# long a line is.
 WRITER='# labgrade gather script: record writer
+function emit(s) {
+    text = text s
+    if (length(text) >= 4096) { printf "%s", text; text = "" }
+}
 function put(s,    p, n, c, i, k, parts, out) {
     n = length(s)
     for (p = 1; p <= n; p += 256) {
@@ -62,16 +70,16 @@ function put(s,    p, n, c, i, k, parts, out) {
             out = out substr(c, 1, RSTART - 1) esc[substr(c, RSTART, 1)]
             c = substr(c, RSTART + 1)
         }
-        printf "%s%s", out, c
+        emit(out c)
     }
-    printf "\\n"
+    emit("\\n")
 }
 function own(line,    w) {
     split(line, w)
     return w[1] == me || index(line, "# labgrade gather script")
 }
 # Bytes of file F (lines with their newline; own processes left out with FILTER), counted
-# up to LIMIT + 1; printed escaped, at most LIMIT of them, when SHOW.
+# up to LIMIT + 1; written escaped, at most LIMIT of them, when SHOW.
 function scan(f, limit, show, filter,    n, len, line) {
     n = 0
     while ((getline line < f) > 0) {
@@ -93,7 +101,7 @@ function quoted(v) {
     return v ~ /^[A-Za-z0-9_.-]+$/ ? "\"" v "\"" : "\"?\""
 }
 function finish(complete) {
-    printf "\n], \"total_bytes\": %d, \"complete\": %s}\n", total, complete
+    printf "%s\n], \"total_bytes\": %d, \"complete\": %s}\n", text, total, complete
     fflush()
     closed = 1
     exit
@@ -104,7 +112,7 @@ BEGIN {
     esc["\t"] = "\\t"; esc["\r"] = "\\r"; esc["\\"] = "\\\\"; esc["\""] = "\\\""
     nul = sprintf("%c", 0)
     if (length(nul) != 1) nul = ""  # this awk cannot hold a NUL: none is ever read
-    total = 0; first = 1
+    total = 0; first = 1; text = ""
 }
 $1 == "E" { finish("true") }
 $1 == "C" { finish("false") }
@@ -116,20 +124,21 @@ $1 == "R" && NF == 8 && $5 ~ /^[0-9]+$/ && $7 ~ /^[0-9]+$/ {
     if (size > cap) { truncated = "true"; size = cap }
     if (total + size > total_cap) { truncated = "true"; size = 0 }
     total += size
-    printf "%s{\"key\": %s, \"ns\": %s, \"arg\": %s, ", (first ? "" : ",\n"), quoted($2), \
-        quoted($3), quoted($4)
+    emit((first ? "" : ",\n") "{\"key\": " quoted($2) ", \"ns\": " quoted($3))
+    emit(", \"arg\": " quoted($4) ", ")
     first = 0
     if (index($8, "X")) {
-        printf "\"command\": \""
+        emit("\"command\": \"")
         scan(cmd, total_cap, 1, 0)
-        printf "\", "
+        emit("\", ")
     }
-    if ($6 == "true") printf "\"timed_out\": true, "
-    printf "\"rc\": %d, \"truncated\": %s, \"out\": \"", $5, truncated
+    if ($6 == "true") emit("\"timed_out\": true, ")
+    emit("\"rc\": " ($5 + 0) ", \"truncated\": " truncated ", \"out\": \"")
     if (size > 0) scan(out, size, 1, filter)
-    printf "\", \"err\": \""
+    emit("\", \"err\": \"")
     scan(err, err_cap, 1, 0)
-    printf "\"}"
+    printf "%s\"}", text
+    text = ""
     fflush()
     if (!index($8, "K")) { printf "" > out; close(out) }
     printf "" > err; close(err)
@@ -155,6 +164,9 @@ n=0             # number of the record being made
 child=""        # pid of the command running now (with timeout: the leader of its own group)
 timed_out=false # the last command was stopped by timeout
 
+# request TEXT: one request to the writer, padded to 4096 bytes (one write: PIPE_BUF).
+request() { printf '%-4095s\n' "$1" >&3; }
+
 # On TERM/HUP/INT (e.g. the outer `timeout` of labgrade's remote command) stop the running
 # command and its children at once: `timeout` puts them in a process group of their own, which
 # a signal to this script's group does not reach. Commands run in the background and are
@@ -168,7 +180,7 @@ stop() {
     if [ -n "$child" ]; then
         kill -s TERM -- "-$child" 2>/dev/null || kill -s TERM "$child" 2>/dev/null
     fi
-    printf 'C\n' >&3 2>/dev/null
+    request C 2>/dev/null
     exec 3>&-
     wait "$writer"
     exit 1
@@ -177,8 +189,7 @@ trap stop HUP INT TERM PIPE
 
 # emit KEY NS ARG [FLAGS]: hands record $n (files oN, eN) to the writer; rc in $rc.
 emit() {
-    printf 'R %s %s %s %s %s %s %s\n' "$1" "${2:--}" "${3:--}" "$rc" "$timed_out" "$n" \
-        "${4:--}" >&3
+    request "R $1 ${2:--} ${3:--} $rc $timed_out $n ${4:--}"
     timed_out=false
 }
 
@@ -420,7 +431,7 @@ for command in "$@"; do
     emit extra "" "" X
 done
 
-printf 'E\n' >&3
+request E
 exec 3>&-
 wait "$writer"
 exit 0

@@ -240,3 +240,43 @@ def test_a_signal_to_the_whole_process_group_closes_the_document(tmp_path: Path)
     doc = json.loads((tmp_path / "host.json").read_bytes())
     assert doc["complete"] is False
     assert {"hostname", "netns_list"} <= {r["key"] for r in doc["records"]}
+
+
+def test_records_leave_as_they_are_made():
+    """Each record reaches the reader while the gather still runs: a connection lost later
+    keeps them (mawk reads its input in 4 KiB blocks and must not sit on the requests)."""
+    gather = subprocess.Popen(
+        ["sh", str(SCRIPT), "sleep 30"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
+    try:
+        os.set_blocking(gather.stdout.fileno(), False)
+        received = b""
+        deadline = time.monotonic() + 60
+        while b'"key": "netns_skipped"' not in received and time.monotonic() < deadline:
+            received += gather.stdout.read() or b""
+            time.sleep(0.05)
+        assert b'"key": "netns_skipped"' in received and gather.poll() is None
+    finally:
+        gather.terminate()  # the script stops its command and closes the document
+        gather.communicate(timeout=30)
+
+
+AWKS = {"mawk": ["mawk"], "gawk": ["gawk"], "busybox awk": ["busybox", "awk"]}
+
+
+@pytest.mark.parametrize("name", list(AWKS))
+def test_each_awk_writes_the_same_records(name: str, tmp_path: Path):
+    """The writer is plain POSIX awk: with each awk installed here as `awk`, the same valid,
+    complete document (a NUL is removed where that awk can hold one, else ends the line)."""
+    argv = AWKS[name]
+    if shutil.which(argv[0]) is None:
+        pytest.skip(f"{argv[0]} is not installed")
+    (tmp_path / "awk").write_text(f'#!/bin/sh\nexec {" ".join(argv)} "$@"\n')
+    (tmp_path / "awk").chmod(0o755)
+    env = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"}
+    doc = run("printf 'a\"b\\001\\000c\\n'", "exit 3", env=env)
+    assert doc["complete"] is True
+    text, failed = [r for r in doc["records"] if r["key"] == "extra"]
+    assert text["out"] in ('a"b\x01c\n', 'a"b\x01\nc\n') and failed["rc"] == 3
+    processes = next(r for r in doc["records"] if r["key"] == "processes")["out"]
+    assert "labgrade gather script" not in processes
