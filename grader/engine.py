@@ -21,8 +21,10 @@ from typing import Any
 
 from grader.backends import DEFAULT as DEFAULT_BACKEND
 from grader.backends import UNKNOWN, cannot_apply
+from grader.facts.release_era import ReleaseEra, release_era
 from grader.facts.types import Facts
 from grader.facts.verdict import cleanup_verdict
+from grader.hints import host_names, render_hint
 from grader.outcome import CannotGrade, Outcome
 from grader.result import CheckResult, ExerciseResult, HostResult
 from grader.rubric import CheckFunction, CheckSpec, Exercises, matches
@@ -73,7 +75,9 @@ def _clip(text: str) -> str:
     return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "\n... (cut)"
 
 
-def _to_result(spec: CheckSpec, outcome: Outcome, duration: float = 0.0) -> CheckResult:
+def _to_result(
+    spec: CheckSpec, outcome: Outcome, duration: float = 0.0, hint: str | None = None
+) -> CheckResult:
     return CheckResult(
         id=spec.id,
         title=spec.title,
@@ -82,7 +86,7 @@ def _to_result(spec: CheckSpec, outcome: Outcome, duration: float = 0.0) -> Chec
         max_points=spec.points,
         evidence=_clip(outcome.evidence),
         expected=_clip(outcome.expected),
-        hint=spec.hint,
+        hint=spec.hint if hint is None else hint,
         see=_clip(outcome.see),
         duration=duration,
         why=spec.why,
@@ -181,12 +185,20 @@ def grade(
     selection = exercises.select(only, backend=backend)
     durations: dict[str, float] = {}
     outcomes = evaluate(selection.to_run, facts, checks, durations)
+    # hints name the host's release's commands and its own names (grader/hints.py)
+    era = release_era(facts) if isinstance(facts, Facts) else ReleaseEra()
+    names = host_names(facts)
     results = tuple(
         ExerciseResult(
             exercise.id,
             exercise.title,
             tuple(
-                _to_result(spec, outcomes[spec.id], durations.get(spec.id, 0.0))
+                _to_result(
+                    spec,
+                    outcomes[spec.id],
+                    durations.get(spec.id, 0.0),
+                    render_hint(spec.hint, spec.hint_commands, era, names),
+                )
                 for spec in exercise.checks
             ),
         )
@@ -200,7 +212,11 @@ def grade(
         verdict=only_hint(exercises, only, backend)
         or (cleanup_verdict(facts) if isinstance(facts, Facts) else None),
         gather_cut=getattr(facts, "gather_cut", None),
-        discovered=_discovered(facts, exercises, backend, only),
+        discovered={
+            **_discovered(facts, exercises, backend, only),
+            "release": era.describe(),
+            "release_evidence": list(era.evidence),
+        },
         score=sum(e.score for e in results),
         max_score=sum(e.max_score for e in results),
         remote_commands=remote_commands,

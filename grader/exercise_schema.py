@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from grader.backends import KNOWN as KNOWN_BACKENDS
+from grader.hints import parse_hint
 from grader.paramtypes import signature_params, type_problem
 from grader.rubric import CheckSpec, Exercise, Exercises
 from grader.yaml_fields import YamlFields, did_you_mean
@@ -45,6 +46,14 @@ CHECK_KEYS = {
     "devstack": False,
     "backends": False,
 }
+
+
+def _sub_key_line(node: MappingNode, key: str) -> Any:
+    """The line of a key inside NODE[KEY] (a mapping), else of KEY itself."""
+    value = node.get(key)
+    if isinstance(value, MappingNode):
+        return value.key_line
+    return lambda _key: node.key_line(key)
 
 
 class _Validator(YamlFields):
@@ -158,7 +167,9 @@ class _Validator(YamlFields):
                 raise self.error(
                     requires.item_line(index), "requires", "must be a list of check ids"
                 )
-        hint = self.typed(node, "hint", str, "")
+        hint, hint_commands = parse_hint(
+            node.get("hint", ""), node.key_line("hint"), _sub_key_line(node, "hint"), self.error
+        )
         why = self.typed(node, "why", str, "")
         devstack = self.typed(node, "devstack", bool, False)
         return CheckSpec(
@@ -168,12 +179,13 @@ class _Validator(YamlFields):
             name,
             params,
             tuple(requires),
-            hint.strip(),
+            hint,
             exercise_id,
             node.line,
             self.backends(node, backends),
             why=" ".join(why.split()),
             devstack=devstack,
+            hint_commands=hint_commands,
         )
 
     def params(self, node: MappingNode, name: str) -> dict[str, Any]:

@@ -34,6 +34,8 @@ class CheckSpec:
     section: str = ""  # the lab's section it belongs to (the exercise's `section:` or title)
     step: str = "explore"  # where in the lab's order it comes (exercise `step:`)
     devstack: bool = False  # passes on a fresh DevStack: Neutron's work, not the student's
+    # the hint's `{command}` per release, oldest first: ((release, command), ...) (grader/hints.py)
+    hint_commands: tuple[tuple[str, str], ...] = ()
 
     def applies_to(self, backend: str) -> bool:
         """Whether BACKEND is among those the check is made for."""
