@@ -126,10 +126,18 @@ def evaluate(
 
 
 def _discovered(
-    facts: Facts, exercises: Exercises, backend: str, only: Sequence[str] | None
+    facts: Facts,
+    exercises: Exercises,
+    backend: str,
+    only: Sequence[str] | None,
+    era: ReleaseEra | None = None,
 ) -> dict[str, Any]:
-    """What the facts discovered, plus the lab's checks left out for this backend."""
+    """What the facts discovered, the Neutron releases the host can run (and why), and the
+    lab's checks left out for this backend."""
     found = dict(facts.discovered)
+    if isinstance(facts, Facts) and era is not None:
+        found["release"] = era.describe()
+        found["release_evidence"] = list(era.evidence)
     graded_as = exercises.grading_backend(backend)
     if not only and graded_as != DEFAULT_BACKEND:
         left_out = [
@@ -212,11 +220,7 @@ def grade(
         verdict=only_hint(exercises, only, backend)
         or (cleanup_verdict(facts) if isinstance(facts, Facts) else None),
         gather_cut=getattr(facts, "gather_cut", None),
-        discovered={
-            **_discovered(facts, exercises, backend, only),
-            "release": era.describe(),
-            "release_evidence": list(era.evidence),
-        },
+        discovered=_discovered(facts, exercises, backend, only, era),
         score=sum(e.score for e in results),
         max_score=sum(e.max_score for e in results),
         remote_commands=remote_commands,

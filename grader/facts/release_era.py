@@ -52,6 +52,7 @@ RELEASES = (
     ("2026.1", "28.0.0"),
 )
 NAMES = tuple(name for name, _ in RELEASES)
+MAX_LINE = 300  # characters of a sign's line shown (a process's arguments can be long)
 OLDEST, NEWEST = 0, len(NAMES) - 1
 
 # neutron/agent/linux/iptables_comments.py, new in 2015.1.0 (Kilo); later releases keep them.
@@ -89,7 +90,8 @@ class Sign:
     line: str
 
     def describe(self) -> str:
-        return f"{span(self.first, self.last)}: {self.line}"
+        line = self.line if len(self.line) <= MAX_LINE else self.line[:MAX_LINE] + " ..."
+        return f"{span(self.first, self.last)}: {line}"
 
 
 def span(first: int, last: int) -> str:

@@ -215,6 +215,9 @@ def discovered_lines(discovered: dict[str, Any]) -> list[str]:
             continue  # the backend is in the header; notes come last
         if key == "fixed_ips" and len(value) < 2:
             continue  # the same as fixed_ip
+        if key == "release_evidence":  # each sign is a whole line (a rule, a process)
+            lines += [f"release sign: {sign}" for sign in value]
+            continue
         label = re.sub(r"\bip(s?)\b", r"IP\1", str(key).replace("_", " "))
         if isinstance(value, list):
             value = ", ".join(str(item) for item in value)

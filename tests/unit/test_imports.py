@@ -51,6 +51,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "grader.answers_file",
             "grader.history",
             "grader.rubric_rules",
+            "grader.hints",
             "grader.engine",
             "grader.result",
             "grader.result_file",
