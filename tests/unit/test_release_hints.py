@@ -10,11 +10,12 @@ import re
 import pytest
 from grading import exercises, facts_of
 from neutron_host import FLOATING, I_CHAIN, NETWORK, QROUTER, ROUTER, Host, hybrid
+from neutron_release_forms import TAGS
 
 from checks import load_all
 from grader.engine import grade
 from grader.errors import InputFileError
-from grader.facts.release_era import release_era
+from grader.facts.release_era import NAMES, RELEASES, release_era
 from grader.model import load_exercises
 from grader.report.text import render_text
 from grader.result import HostResult
@@ -119,6 +120,18 @@ def test_the_hosts_own_names_fill_the_placeholders() -> None:
 )
 def test_recorded_snapshots_of_several_releases(name: str, release: str) -> None:
     assert release_era(facts_of(name)).describe() == release
+
+
+@pytest.mark.parametrize("tag", TAGS)
+def test_the_release_range_of_every_recorded_tag_holds_its_release(tag: str) -> None:
+    """Hosts written from Neutron's code at each tag (neutron_host.py): the range read from
+    them is known and holds the tag's release; Kilo is pinned down exactly."""
+    era = release_era(hybrid(tag).facts())
+    release = NAMES.index(next(name for name, at in RELEASES if at == tag))
+    assert era.known and not era.conflict
+    assert era.first <= release <= era.last, (tag, era.describe(), era.evidence)
+    if tag == "2015.1.0":
+        assert era.describe() == "Kilo"
 
 
 def test_an_ovn_host_is_told_the_openstack_client() -> None:
