@@ -177,13 +177,17 @@ def sg_stateful(facts: Facts) -> Outcome:
     instance, rules, see = wired
     invalid = [r for r in rules if r.target == "DROP" and r.states == {"INVALID"}]
     related = [r for r in rules if r.target in ALLOW and {"RELATED", "ESTABLISHED"} <= r.states]
-    fallback = [r for r in rules if (r.target or "").endswith("-sg-fallback")]
+    fallback = [
+        r
+        for r in rules
+        if (r.target or "").endswith("-sg-fallback") and _drops_all(facts, r.target or "")
+    ]
     missing = [
         name
         for name, found in (
             ("INVALID DROP", invalid),
             ("RELATED,ESTABLISHED RETURN", related),
-            ("jump to sg-fallback", fallback),
+            ("jump to an sg-fallback chain that drops", fallback),
         )
         if not found
     ]
@@ -204,6 +208,18 @@ def sg_stateful(facts: Facts) -> Outcome:
             see=facts.root.iptables("-t raw -S"),
         )
     return passed(rule_lines([*invalid, *related, *fallback]), see=see, expected=expected)
+
+
+def _drops_all(facts: Facts, chain: str) -> bool:
+    """CHAIN (sg-fallback) drops what reaches it: its first rule with no match is a DROP or
+    REJECT, before any rule lets a packet go (iptables_firewall.py _add_fallback_chain_v4v6:
+    `-j DROP`, at every tag)."""
+    for rule in facts.root.rules.rules("filter", chain):
+        if rule.target in ALLOW:
+            return False
+        if rule.target in ("DROP", "REJECT") and not _conditions(rule):
+            return True
+    return False
 
 
 def _untracked(facts: Facts, instance: Instance) -> list[Rule]:

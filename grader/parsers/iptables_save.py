@@ -213,6 +213,8 @@ def parse_iptables_save(text: str) -> Ruleset:
     counts: dict[tuple[str, str], int] = {}
     for raw in text.splitlines():
         line = raw.strip()
+        if line.startswith("[") and "] -A " in line:  # `iptables-save -c`: [packets:bytes] first
+            line = line.partition("] ")[2]
         if line.startswith("*"):
             name = line[1:].strip()
             table = ruleset.tables.setdefault(name, Table(name))

@@ -143,6 +143,9 @@ HYBRID_CASES = [
     case("sg.stateful", "fail", edit_rules("no_established_return", drop=f"-A {I_CHAIN} -m state --state RELATED,ESTABLISHED")),
     case("sg.stateful", "fail", edit_rules("only_established", replace=(f"-A {I_CHAIN} -m state --state RELATED,ESTABLISHED", f"-A {I_CHAIN} -m state --state ESTABLISHED"))),
     case("sg.stateful", "fail", edit_rules("no_fallback_jump", drop=f"-A {I_CHAIN} -m comment --comment \"Send unmatched")),
+    case("sg.stateful", "fail", edit_rules("fallback_emptied", drop=f"-A {SG}-sg-fallback -m comment")),
+    case("sg.stateful", "fail", edit_rules("fallback_accepts", replace=("unmatched traffic.\" -j DROP", "unmatched traffic.\" -j ACCEPT"))),
+    case("sg.stateful", "fail", edit_rules("fallback_emptied", drop=f"-A {SG}-sg-fallback -j DROP"), tag="2014.1"),
     case("sg.stateful", "skip", edit_rules("not_wired", drop=f"-A FORWARD -j {SG}-FORWARD")),
     case("sg.stateful", "error", rules_refused),
     # dhcp.tap

@@ -141,3 +141,17 @@ def test_an_ambiguous_or_unknown_target_option_stays_as_written():
     assert parse_rule("-A X -j SNAT --to-source 1.2.3.4 --ran").has("--ran")  # --random(-fully)
     assert parse_rule("-A X -j LOG --to 1").has("--to")  # LOG has no --to...
     assert parse_rule("-A X -p tcp --to 1 -j DNAT").has("--to")  # before the target: a match's
+
+
+def test_rules_with_counters_as_iptables_save_c_prints_them():
+    ruleset = parse_iptables_save(
+        "*nat\n:PREROUTING ACCEPT [3:180]\n:neutron-l3-agent-PREROUTING - [0:0]\n"
+        "[3:180] -A PREROUTING -j neutron-l3-agent-PREROUTING\n"
+        "[0:0] -A neutron-l3-agent-PREROUTING -d 172.24.4.10/32 -j DNAT --to-destination 10.1.0.5\n"
+        "COMMIT\n"
+    )
+    (jump,) = ruleset.rules("nat", "PREROUTING")
+    (dnat,) = ruleset.rules("nat", "neutron-l3-agent-PREROUTING")
+    assert jump.target == "neutron-l3-agent-PREROUTING"
+    assert dnat.value("--to-destination") == "10.1.0.5"
+    assert ruleset.reachable("nat", "PREROUTING") == {"PREROUTING", "neutron-l3-agent-PREROUTING"}
