@@ -14,9 +14,9 @@ In exercises.yaml a hint is a string, or a mapping whose `text` holds `{command}
 
 The host's release range (grader/facts/release_era.py) picks the commands: one when the range
 falls within one variant's releases, else each with the releases it is for. Placeholders
-`<router id>`, `<network id>`, `<floating IP>`, `<fixed IP>` become the host's own values
-where they are known (and look like what they are: host output is untrusted); any other
-`<...>` is the student's to fill in.
+`<instance>` (the id of the only instance qemu runs), `<router id>`, `<network id>`, `<floating
+IP>`, `<fixed IP>` become the host's own values where they are known (and look like what they
+are: host output is untrusted); any other `<...>` is the student's to fill in.
 """
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Callable
 
-from grader.facts.release_era import NAMES, NEWEST, OLDEST, ReleaseEra, span
+from grader.facts.release_era import NAMES, NEWEST, OLDEST, ReleaseEra, nova_instances, span
 from grader.facts.types import Facts
 
 SLOT = "{command}"
-PLACEHOLDERS = ("<router id>", "<network id>", "<floating IP>", "<fixed IP>")
+PLACEHOLDERS = ("<instance>", "<router id>", "<network id>", "<floating IP>", "<fixed IP>")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
 
@@ -114,6 +114,8 @@ def host_names(facts: Any) -> dict[str, str]:
         fixed = instance.fixed_ips if instance else ()
         found["<fixed IP>"] = fixed[0] if len(fixed) == 1 else None
         found["<floating IP>"] = _floating_ip(facts)
+        instances = {uuid for _, uuid in nova_instances(facts)}
+        found["<instance>"] = instances.pop() if len(instances) == 1 else None
     except Exception:  # a fact refused (CannotGrade) or odd: keep what was found so far
         pass
     return {key: value for key, value in found.items() if value and _plausible(key, value)}

@@ -14,6 +14,7 @@ is missing: a missing comment may be `comment_iptables_rules = False`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -216,6 +217,39 @@ def _metadata_proxy(facts: Facts) -> Sign | None:
     return None
 
 
+# An instance's qemu, as Nova's libvirt driver starts it: `-smbios type=1,manufacturer=OpenStack
+# Foundation,product=OpenStack Nova,version=<Nova's version>,...,uuid=<instance id>`.
+NOVA_SMBIOS = re.compile(r"product=\"?OpenStack Nova\"?,version=([0-9][0-9.]*)")
+UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+NOVA_UUID = re.compile(rf"(?:^|\s)-uuid\s+({UUID})(?:\s|$)")
+# Nova's versions: the date-based ones of Havana..Kilo, then Liberty's 12 = Neutron's 7 + 5.
+NOVA_DATED = {"2013.2": "havana", "2014.1": "icehouse", "2014.2": "juno", "2015.1": "kilo"}
+
+
+def nova_instances(facts: Facts) -> list[tuple[str, str]]:
+    """(Nova's version, instance id) of each instance qemu runs on this host."""
+    found = []
+    for process in facts.processes:
+        version, uuid = NOVA_SMBIOS.search(process.args), NOVA_UUID.search(process.args)
+        if version and uuid:
+            found.append((version.group(1), uuid.group(1)))
+    return found
+
+
+def _nova_version(facts: Facts) -> Sign | None:
+    """Nova's version in an instance's SMBIOS (libvirt driver `_get_guest_config_sysinfo`):
+    2014.1.x is Icehouse, 20.x Train (Neutron's 15.0.0)."""
+    for version, _ in nova_instances(facts):
+        words = version.split(".")
+        name = NOVA_DATED.get(".".join(words[:2]))
+        if name is None and words[0].isdigit() and int(words[0]) >= 12:
+            tag = f"{int(words[0]) - 5}.0.0"
+            name = next((n for n, at in RELEASES if at == tag), None)
+        if name is not None:
+            return Sign(at(name), at(name), f"Nova {version} (the instance's qemu -smbios)")
+    return None
+
+
 def _backend(facts: Facts) -> Sign | None:
     """The native OVS firewall first shipped in Mitaka (8.0.0, openvswitch_firewall/);
     ML2/OVN's first release was networking-ovn 1.0.0 for Newton."""
@@ -234,4 +268,5 @@ FINDERS: tuple[Callable[[Facts], Sign | None], ...] = (
     _inbound_order,
     _metadata_proxy,
     _backend,
+    _nova_version,
 )

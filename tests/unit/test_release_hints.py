@@ -194,3 +194,45 @@ def test_validate_names_the_line_and_key_of_a_bad_hint(
         load_exercises(path)
     message = str(caught.value)
     assert f"{path}:{line}" in message and key in message and problem in message, message
+
+
+INSTANCE = "fa1ddbab-417f-4890-abc1-4cdf2bbfa787"
+
+
+def with_qemu(host: Host, nova: str, instance: str = INSTANCE) -> Host:
+    """The instance's qemu as Nova's libvirt driver starts it (its SMBIOS names Nova's version
+    and the instance id)."""
+    qemu = (
+        f"   3101 /usr/bin/qemu-system-x86_64 -name guest=instance-00000001,debug-threads=on "
+        f"-m 512 -uuid {instance} -smbios type=1,manufacturer=OpenStack Foundation,"
+        f"product=OpenStack Nova,version={nova},serial={instance},uuid={instance},"
+        "family=Virtual Machine -no-user-config -nodefaults"
+    )
+    return host.edit("processes", add=qemu)
+
+
+@pytest.mark.parametrize(
+    ("tag", "nova", "release"),
+    [
+        ("2014.1", "2014.1.1", "Icehouse"),
+        ("15.0.0", "20.2.1", "Train"),
+        ("8.0.0", "13.0.0", "Mitaka"),
+    ],
+)
+def test_novas_version_in_the_instances_smbios_names_the_release(
+    tag: str, nova: str, release: str
+) -> None:
+    era = release_era(with_qemu(hybrid(tag), nova).facts())
+    assert era.describe() == release and f"Nova {nova} (the instance's qemu -smbios)" in str(
+        era.evidence
+    )
+
+
+def test_the_instance_id_from_its_qemu_completes_the_commands() -> None:
+    host = with_qemu(without_ssh_and_floating_ip(hybrid("2014.1")), "2014.1.1")
+    result, _ = report(host)
+    floating = next(c.hint for c in result.checks() if c.id == "routing.floating-ip")
+    assert f"`nova add-floating-ip {INSTANCE} <floating IP>`" in floating
+    two = with_qemu(with_qemu(hybrid("2014.1"), "2014.1.1"), "2014.1.1", ROUTER)
+    result, _ = report(two, "cleanup")
+    assert "`nova delete <instance>`" in " ".join(c.hint for c in result.checks())
