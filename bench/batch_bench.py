@@ -3,12 +3,14 @@
 For each count N: bring up N simulated hosts (`labsim.api`), optionally add a round-trip
 delay to every connection (bench/delay_relay.py in the ssh ProxyCommand), then measure
 - the floor: `ssh HOST '<the gather command>'` for every host, JOBS at a time (one connection,
-  one command, nothing else), before and after the batches;
+  one command, nothing else), after each batch;
 - the plain-commands floor: `ssh HOST sh -s < bench/plain_commands.sh`, the commands the
-  checks need and nothing else (no caps, escaping or JSON), JOBS at a time (issue 11.7);
+  gather runs and nothing else (no timeout, caps, escaping or JSON), JOBS at a time (issue
+  11.7), before each batch;
 - plain pytest-testinfra + pytest-xdist on the same hosts (bench/testinfra_plain.py: one test
   per check, each running its own command), `-n JOBS`, when pytest-xdist is installed;
-- three batches run in one process (the library behind `labgrade batch`, JOBS at a time): wall
+- three batches run in one process (the library behind `labgrade batch`, JOBS at a time,
+  interleaved with the two floors: the machine may be shared, and its load changes): wall
   time, remote commands per host, open file descriptors before and after each batch;
 and print them with the peak resident memory of this process. Targets (issue 4): batch within
 1.25x of the floor at 16 and 50 hosts, at most 2 remote commands per host, peak memory under
@@ -29,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -113,6 +116,14 @@ def testinfra_xdist(names: list[str], config: Path, jobs: int) -> float | None:
     return wall
 
 
+def seconds(values: list[float]) -> str:
+    return ", ".join(f"{value:.2f} s" for value in values)
+
+
+def times(ratios: Iterable[float]) -> str:
+    return ", ".join(f"{ratio:.2f}x" for ratio in ratios)
+
+
 def load_average() -> str:
     """The 1/5/15-minute load averages: the machine is shared, a figure taken under load is
     only comparable with figures from the same run."""
@@ -151,27 +162,29 @@ def bench(count: int, jobs: int, delay_ms: float, work: Path) -> None:
         exercises = load_exercises()
         extra = extra_commands(exercises.select(None).to_run, exercises.registry)
         command = wrap_command(gather_command(extra), ConnectOptions(timeout=120))
-        floors = [floor(names, config, command, jobs)]
-        walls, fds = [], [open_fds()]
+        # Interleaved rounds (plain commands, batch, gather floor): on a shared machine the
+        # load changes from minute to minute, so each batch is compared with the plain
+        # commands measured just before it, and best with best.
+        plains, walls, floors, fds = [], [], [], [open_fds()]
         commands = errors = 0
         for round_ in range(3):
+            plains.append(plain_floor(names, config, jobs))
             wall, most, failed = batch(names, config, jobs, work / f"out-{count}-{round_}")
             walls.append(wall)
             commands, errors = max(commands, most), errors + failed
             fds.append(open_fds())
-        floors.append(floor(names, config, command, jobs))
-        best_floor = min(floors)
-        plain = min(plain_floor(names, config, jobs) for _ in range(2))
+            floors.append(floor(names, config, command, jobs))
         testinfra_wall = testinfra_xdist(names, config, jobs)
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"N={count} jobs={jobs} delay={delay_ms:g} ms  (load average {load_before})")
-        print(f"  floor (plain ssh + gather): {', '.join(f'{f:.2f} s' for f in floors)}")
-        print(f"  batch x3:                   {', '.join(f'{w:.2f} s' for w in walls)}")
-        ratios = ", ".join(f"{w / best_floor:.2f}x" for w in walls)
-        print(f"  batch / best floor:         {ratios}")
-        print(f"  plain-commands floor:       {plain:.2f} s (ssh + the commands the checks need)")
-        plain_ratios = ", ".join(f"{w / plain:.2f}x" for w in walls)
-        print(f"  batch / plain-commands:     {plain_ratios}  (goal: at most 1.25x)")
+        print(f"  floor (plain ssh + gather): {seconds(floors)}")
+        print(f"  batch x3:                   {seconds(walls)}")
+        print(f"  batch / best floor:         {times(w / min(floors) for w in walls)}")
+        print(f"  plain-commands floor:       {seconds(plains)} (ssh + the gather's commands)")
+        rounds = times(w / p for w, p in zip(walls, plains, strict=True))
+        best = min(walls) / min(plains)
+        print(f"  batch / plain-commands:     {rounds} (each round), best/best {best:.2f}x")
+        print("                              (goal: at most 1.25x)")
         if testinfra_wall is None:
             print("  testinfra + xdist:          not measured (pip install pytest-xdist)")
         else:

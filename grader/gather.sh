@@ -117,7 +117,7 @@ BEGIN {
 $1 == "E" { finish("true") }
 $1 == "C" { finish("false") }
 $1 == "R" && NF == 8 && $5 ~ /^[0-9]+$/ && $7 ~ /^[0-9]+$/ {
-    out = tmp "/o" $7; err = tmp "/e" $7; cmd = tmp "/c" $7
+    out = "o" $7; err = "e" $7; cmd = "c" $7  # files in $TMP, where the writer runs
     filter = index($8, "P") > 0
     size = scan(out, cap, 0, filter)
     truncated = "false"
@@ -155,7 +155,7 @@ fi
 # group): it ends the document when told to, or when this shell is gone.
 (
     trap '' HUP INT TERM
-    exec awk -v tmp="$TMP" -v cap="$CAP" -v err_cap="$ERR_CAP" -v total_cap="$TOTAL_CAP" \
+    cd "$TMP" && exec awk -v cap="$CAP" -v err_cap="$ERR_CAP" -v total_cap="$TOTAL_CAP" \
         -v me="$$" "$WRITER"
 ) <"$TMP/requests" &
 writer=$!
