@@ -14,6 +14,7 @@ it is `admits` (a rule for PROTOCOL/PORT from some prefix counts, a remote-group
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 from grader.parsers.iptables_save import Rule, Ruleset
@@ -36,10 +37,13 @@ class Verdict:
     rule: Rule | None = None  # the rule of the walked chain that decided
 
 
-def admits(rule: Rule, protocol: str, port: int | None) -> bool:
-    """RULE (a RETURN/ACCEPT) lets a new PROTOCOL (PORT) connection from outside through."""
+def admits(rule: Rule, protocol: str, port: int | None, to: tuple[str, ...] = ()) -> bool:
+    """RULE (a RETURN/ACCEPT) lets a new PROTOCOL (PORT) connection from outside through (to
+    one of the addresses TO, the instance's fixed IPs, where they are known)."""
     if rule.target not in ALLOW or rule.negations or rule.match_sets:
         return False
+    if to and _to_instance(rule, to) is False:
+        return False  # a rule for packets to some other address
     if rule.states and "NEW" not in rule.states:
         return False
     if rule.sports is not None:  # e.g. the DHCP reply rule (--sport 67)
@@ -55,9 +59,13 @@ def admits(rule: Rule, protocol: str, port: int | None) -> bool:
     return port is None or rule.covers_dport(port)
 
 
-def matches(rule: Rule, protocol: str, port: int | None) -> bool | None:
-    """Does RULE's match hold for the packet? True, False, or None (cannot be told)."""
+def matches(rule: Rule, protocol: str, port: int | None, to: tuple[str, ...] = ()) -> bool | None:
+    """Does RULE's match hold for the packet (to one of the addresses TO, when known)? True,
+    False, or None (cannot be told)."""
     if rule.states and "NEW" not in rule.states:
+        return False
+    destination = _to_instance(rule, to)
+    if destination is False:
         return False
     if rule.match_sets and not rule.get("--match-set", negated=True):
         return False  # an ipset of group members: a host from outside is none of them
@@ -69,13 +77,30 @@ def matches(rule: Rule, protocol: str, port: int | None) -> bool | None:
             return False
     elif port is not None and rule.dports is not None and not rule.covers_dport(port):
         return False
-    if rule.negations or rule.sports is not None:
+    if [o for o in rule.negations if o.name != "-d" or destination is None]:
         return None
-    if rule.value("-s") not in (None, "0.0.0.0/0"):
+    if rule.sports is not None or rule.value("-s") not in (None, "0.0.0.0/0"):
         return None
-    if any(option.name not in KNOWN for option in _match_options(rule)):
+    known = KNOWN | {"-d"} if destination else KNOWN
+    if any(option.name not in known for option in _match_options(rule)):
         return None
     return True
+
+
+def _to_instance(rule: Rule, to: tuple[str, ...]) -> bool | None:
+    """Whether RULE's `-d` holds for a packet to the instance (its fixed IPs TO): True also
+    when the rule has no `-d`; None when TO is unknown or the value is not an IPv4 network."""
+    option = rule.get("-d", negated=None)
+    if option is None:
+        return True
+    if not to:
+        return None
+    try:
+        network = ipaddress.IPv4Network(option.value, strict=False)
+        hit = any(ipaddress.IPv4Address(address) in network for address in to)
+    except ValueError:
+        return None
+    return hit != option.negated
 
 
 def _match_options(rule: Rule) -> list:
@@ -90,18 +115,23 @@ def _match_options(rule: Rule) -> list:
 
 
 def first_verdict(
-    rules: Ruleset, chain: str, protocol: str, port: int | None, table: str = "filter"
+    rules: Ruleset,
+    chain: str,
+    protocol: str,
+    port: int | None,
+    table: str = "filter",
+    to: tuple[str, ...] = (),
 ) -> Verdict:
-    """The verdict of CHAIN (the instance's inbound chain: a RETURN there admits)."""
-    return _walk(rules, table, chain, protocol, port, top=True, seen=(chain,))
+    """The verdict of CHAIN (the instance's inbound chain: a RETURN there admits) for a packet
+    to one of the addresses TO (the instance's fixed IPs; empty: unknown)."""
+    return _walk(rules, table, chain, (protocol, port, to), top=True, seen=(chain,))
 
 
 def _walk(
     rules: Ruleset,
     table: str,
     chain: str,
-    protocol: str,
-    port: int | None,
+    packet: tuple[str, int | None, tuple[str, ...]],
     top: bool,
     seen: tuple[str, ...],
 ) -> Verdict:
@@ -111,19 +141,19 @@ def _walk(
         if target is None or target in CONTINUE:
             continue
         if target in ALLOW:
-            if (target == "ACCEPT" or top) and admits(rule, protocol, port):
+            if (target == "ACCEPT" or top) and admits(rule, *packet):
                 return Verdict(True, rule)
-            if target == "RETURN" and matches(rule, protocol, port) is True:
+            if target == "RETURN" and matches(rule, *packet) is True:
                 return Verdict(None, rule)  # back to the caller, no verdict here
             continue
-        hit = matches(rule, protocol, port)
+        hit = matches(rule, *packet)
         if target in BLOCK or target not in chains:
             if hit is True:  # DROP/REJECT, or a target whose effect is unknown: it ends here
                 return Verdict(False, rule)
             continue
         if hit is not True or target in seen or len(seen) >= MAX_DEPTH:
             continue
-        inner = _walk(rules, table, target, protocol, port, top=False, seen=(*seen, target))
+        inner = _walk(rules, table, target, packet, top=False, seen=(*seen, target))
         if inner.allowed is not None:
             return Verdict(inner.allowed, rule)
         if rule.value("-g") is not None:  # a goto: the called chain's end ends this one too

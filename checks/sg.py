@@ -86,9 +86,10 @@ def sg_rule(facts: Facts, *, protocol: str, port: int | None = None) -> Outcome:
     if isinstance(wired, Outcome):
         return wired
     instance, rules, see = wired
-    verdict = first_verdict(facts.root.rules, instance.chain_in, protocol.lower(), port)
+    to = instance.fixed_ips
+    verdict = first_verdict(facts.root.rules, instance.chain_in, protocol.lower(), port, to=to)
     if verdict.allowed and verdict.rule is not None:
-        refused = _refused_by_other_table(facts, instance.chain_in, protocol.lower(), port)
+        refused = _refused_by_other_table(facts, instance, protocol.lower(), port)
         if refused is not None:
             return failed(
                 f"{refused}; allowed by:\n{verdict.rule.line}", expected=expected, see=see
@@ -108,14 +109,14 @@ def sg_rule(facts: Facts, *, protocol: str, port: int | None = None) -> Outcome:
 
 
 def _refused_by_other_table(
-    facts: Facts, chain: str, protocol: str, port: int | None
+    facts: Facts, instance: Instance, protocol: str, port: int | None
 ) -> str | None:
     """Why the other of iptables-legacy/-nft drops what the graded one admits, or None: a
     packet crosses both, and a DROP in either is final."""
-    other, tool = facts.root.other_rules, facts.root.other_tool
+    other, tool, chain = facts.root.other_rules, facts.root.other_tool, instance.chain_in
     if other is None or not other.has_chain("filter", chain):
         return None
-    verdict = first_verdict(other, chain, protocol, port)
+    verdict = first_verdict(other, chain, protocol, port, to=instance.fixed_ips)
     if verdict.allowed:
         return None
     return (

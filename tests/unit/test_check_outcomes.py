@@ -125,6 +125,11 @@ HYBRID_CASES = [
     case("sg.ssh", "fail", edit_rules("ssh_after_fallback", drop=INBOUND_SSH, add=INBOUND_SSH, after="Send unmatched")),
     case("sg.ssh", "fail", edit_rules("ssh_in_outbound_chain", replace=(INBOUND_SSH, INBOUND_SSH.replace(I_CHAIN, I_CHAIN.replace("-i", "-o"))))),
     case("sg.ssh", "fail", named("ssh_dropped_first", lambda h: _ssh_dropped_first(h))),
+    case("sg.ssh", "fail", named("ssh_to_the_instance_dropped_first", lambda h: _ssh_dropped_first(h, f"-d {FIXED}/32 "))),
+    case("sg.ssh", "pass", named("ssh_to_another_address_dropped_first", lambda h: _ssh_dropped_first(h, "-d 10.9.9.9/32 "))),
+    case("sg.ssh", "pass", named("ssh_to_not_the_instance_dropped_first", lambda h: _ssh_dropped_first(h, f"! -d {FIXED}/32 "))),
+    case("sg.ssh", "fail", edit_rules("ssh_to_another_address", replace=("-p tcp -m tcp --dport 22", "-d 10.9.9.9/32 -p tcp -m tcp --dport 22"))),
+    case("sg.ssh", "pass", edit_rules("ssh_to_the_instance", replace=("-p tcp -m tcp --dport 22", f"-d {FIXED}/32 -p tcp -m tcp --dport 22"))),
     case("sg.ssh", "skip", edit_rules("not_wired", drop=f"-A FORWARD -j {SG}-FORWARD")),
     case("sg.ssh", "error", rules_refused),
     # sg.icmp
@@ -244,9 +249,10 @@ def _pre_41_veths(host: Host) -> Host:
     )
 
 
-def _ssh_dropped_first(host: Host) -> Host:
-    """A user rule `-p tcp --dport 22 -j DROP` before the RETURN: iptables stops at the DROP."""
-    drop = INBOUND_SSH.replace("RETURN", "DROP")
+def _ssh_dropped_first(host: Host, match: str = "") -> Host:
+    """A user rule `-p tcp --dport 22 -j DROP` before the RETURN: iptables stops at the DROP
+    (with MATCH, e.g. `-d <the instance's fixed IP>/32 `, only for the packets it matches)."""
+    drop = INBOUND_SSH.replace("RETURN", "DROP").replace("-p tcp", f"{match}-p tcp")
     return host.edit("iptables_save", add=drop, after=f"-A {I_CHAIN} -m state --state RELATED")
 
 
