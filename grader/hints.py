@@ -28,6 +28,7 @@ from typing import Any, Callable
 
 from grader.facts.release_era import NAMES, NEWEST, OLDEST, ReleaseEra, nova_instances, span
 from grader.facts.types import Facts
+from grader.yaml_fields import did_you_mean
 
 SLOT = "{command}"
 PLACEHOLDERS = ("<instance>", "<router id>", "<network id>", "<floating IP>", "<fixed IP>")
@@ -61,8 +62,9 @@ def parse_hint(
     found: list[tuple[str, str]] = []
     for release, command in commands.items():
         if release not in NAMES:
+            close = did_you_mean(str(release), list(NAMES))
             raise error(line_of(release), f"hint.command.{release}",
-                        f"unknown release (known: {', '.join(NAMES)})")  # fmt: skip
+                        f"unknown release{close} (known: {', '.join(NAMES)})")  # fmt: skip
         if not isinstance(command, str) or not command.strip():
             raise error(line_of(release), f"hint.command.{release}", "must be a non-empty string")
         found.append((str(release), " ".join(command.split())))
