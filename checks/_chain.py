@@ -37,13 +37,24 @@ class Verdict:
     rule: Rule | None = None  # the rule of the walked chain that decided
 
 
-def admits(rule: Rule, protocol: str, port: int | None, to: tuple[str, ...] = ()) -> bool:
+def admits(
+    rule: Rule,
+    protocol: str,
+    port: int | None,
+    to: tuple[str, ...] = (),
+    members: tuple[str, ...] = (),
+) -> bool:
     """RULE (a RETURN/ACCEPT) lets a new PROTOCOL (PORT) connection from outside through (to
-    one of the addresses TO, the instance's fixed IPs, where they are known)."""
+    one of the addresses TO, the instance's fixed IPs, where they are known). A rule from one
+    of MEMBERS (the other instances' fixed IPs) is a remote-group rule as 2014.1 wrote it
+    (securitygroups_rpc_base._convert_remote_group_id_to_ip_prefix: `-s <member>/32`, where
+    ipset came later): it admits group members only, like an ipset match."""
     if rule.target not in ALLOW or rule.negations or rule.match_sets:
         return False
     if to and _to_instance(rule, to) is False:
         return False  # a rule for packets to some other address
+    if members and _host(rule.value("-s")) in members:
+        return False
     if rule.states and "NEW" not in rule.states:
         return False
     if rule.sports is not None:  # e.g. the DHCP reply rule (--sport 67)
@@ -87,6 +98,12 @@ def matches(rule: Rule, protocol: str, port: int | None, to: tuple[str, ...] = (
     return True
 
 
+def _host(value: str | None) -> str | None:
+    """`10.0.0.7/32` or `10.0.0.7` -> `10.0.0.7`; anything else None."""
+    address, _, prefix = (value or "").partition("/")
+    return address if address and prefix in ("", "32") else None
+
+
 def _to_instance(rule: Rule, to: tuple[str, ...]) -> bool | None:
     """Whether RULE's `-d` holds for a packet to the instance (its fixed IPs TO): True also
     when the rule has no `-d`; None when TO is unknown or the value is not an IPv4 network."""
@@ -121,17 +138,28 @@ def first_verdict(
     port: int | None,
     table: str = "filter",
     to: tuple[str, ...] = (),
+    members: tuple[str, ...] = (),
 ) -> Verdict:
     """The verdict of CHAIN (the instance's inbound chain: a RETURN there admits) for a packet
-    to one of the addresses TO (the instance's fixed IPs; empty: unknown)."""
-    return _walk(rules, table, chain, (protocol, port, to), top=True, seen=(chain,))
+    to one of the addresses TO (the instance's fixed IPs; empty: unknown) from outside the
+    instance's group (MEMBERS: the other instances' fixed IPs, see `admits`)."""
+    packet = _Packet(protocol, port, to, members)
+    return _walk(rules, table, chain, packet, top=True, seen=(chain,))
+
+
+@dataclass(frozen=True)
+class _Packet:
+    protocol: str
+    port: int | None
+    to: tuple[str, ...]
+    members: tuple[str, ...]
 
 
 def _walk(
     rules: Ruleset,
     table: str,
     chain: str,
-    packet: tuple[str, int | None, tuple[str, ...]],
+    packet: _Packet,
     top: bool,
     seen: tuple[str, ...],
 ) -> Verdict:
@@ -141,12 +169,17 @@ def _walk(
         if target is None or target in CONTINUE:
             continue
         if target in ALLOW:
-            if (target == "ACCEPT" or top) and admits(rule, *packet):
+            if (target == "ACCEPT" or top) and admits(
+                rule, packet.protocol, packet.port, packet.to, packet.members
+            ):
                 return Verdict(True, rule)
-            if target == "RETURN" and matches(rule, *packet) is True:
+            if (
+                target == "RETURN"
+                and matches(rule, packet.protocol, packet.port, packet.to) is True
+            ):
                 return Verdict(None, rule)  # back to the caller, no verdict here
             continue
-        hit = matches(rule, *packet)
+        hit = matches(rule, packet.protocol, packet.port, packet.to)
         if target in BLOCK or target not in chains:
             if hit is True:  # DROP/REJECT, or a target whose effect is unknown: it ends here
                 return Verdict(False, rule)

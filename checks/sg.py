@@ -86,8 +86,10 @@ def sg_rule(facts: Facts, *, protocol: str, port: int | None = None) -> Outcome:
     if isinstance(wired, Outcome):
         return wired
     instance, rules, see = wired
-    to = instance.fixed_ips
-    verdict = first_verdict(facts.root.rules, instance.chain_in, protocol.lower(), port, to=to)
+    to, members = instance.fixed_ips, _members(facts)
+    verdict = first_verdict(
+        facts.root.rules, instance.chain_in, protocol.lower(), port, to=to, members=members
+    )
     if verdict.allowed and verdict.rule is not None:
         refused = _refused_by_other_table(facts, instance, protocol.lower(), port)
         if refused is not None:
@@ -108,6 +110,12 @@ def sg_rule(facts: Facts, *, protocol: str, port: int | None = None) -> Outcome:
     return failed(evidence, expected=expected, see=see)
 
 
+def _members(facts: Facts) -> tuple[str, ...]:
+    """The fixed IPs of the host's other instances: a `-s <one of them>/32` rule is how 2014.1
+    wrote a remote-group rule (one per member), which admits the group only."""
+    return tuple(ip for other in facts.other_instances for ip in other.fixed_ips)
+
+
 def _refused_by_other_table(
     facts: Facts, instance: Instance, protocol: str, port: int | None
 ) -> str | None:
@@ -116,7 +124,9 @@ def _refused_by_other_table(
     other, tool, chain = facts.root.other_rules, facts.root.other_tool, instance.chain_in
     if other is None or not other.has_chain("filter", chain):
         return None
-    verdict = first_verdict(other, chain, protocol, port, to=instance.fixed_ips)
+    verdict = first_verdict(
+        other, chain, protocol, port, to=instance.fixed_ips, members=_members(facts)
+    )
     if verdict.allowed:
         return None
     return (

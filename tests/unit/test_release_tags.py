@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (recorded lines are long by nature)
 """Every release tag's host as Neutron writes it (tests/unit/neutron_host.py, forms from
 neutron_release_forms.py): a complete host passes every check, and the lab's usual mistakes
 fail the check they break, at every tag, not only at the two or three the other tests use.
@@ -17,11 +18,13 @@ from neutron_host import (
     I_CHAIN,
     L3,
     MAC,
+    MEMBER,
     QDHCP,
     QROUTER,
     S_CHAIN,
     Host,
     hybrid,
+    remote_group_rule,
     stateless,
 )
 from neutron_release_forms import TAGS, at_least, forms
@@ -142,3 +145,38 @@ def test_the_anti_spoofing_pair_as_the_firewall_wrote_it_names_the_fixed_ip(tag)
     host = _as_firewall_wrote_it(hybrid(tag), tag)
     assert host.facts().instance.fixed_ips == (FIXED,)
     assert _not_passed(host) == {}
+
+
+# --- a remote-group SSH rule costs the same at every tag --------------------------------------
+MEMBER_PORT = (
+    "7e6f5a4b-3c2d-4e1f-8a9b-0c1d2e3f4a5b"  # another instance of the group, fixed 10.1.0.7
+)
+
+
+def _with_member(host: Host) -> Host:
+    """A second instance on the host (its tap, and its anti-spoofing pair naming 10.1.0.7)."""
+    tap, qbr = f"tap{MEMBER_PORT[:11]}", f"qbr{MEMBER_PORT[:11]}"
+    link = f"12: {tap}: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 qdisc fq_codel master {qbr} state UNKNOWN mode DEFAULT group default qlen 1000\\    link/ether fe:16:3e:00:00:07 brd ff:ff:ff:ff:ff:ff"
+    host.edit("link", add=link)
+    pair = f"-A neutron-openvswi-s{MEMBER_PORT[:10]} -s {MEMBER}/32 -m mac --mac-source FA:16:3E:00:00:07 -j RETURN"
+    return host.edit("iptables_save", add=pair)
+
+
+def _ssh_from_the_group(host: Host, tag: str) -> Host:
+    """`--remote-group-id default` for tcp/22: 2014.1 one `-s <member>/32` rule per other member
+    (securitygroups_rpc_base._convert_remote_group_id_to_ip_prefix), later the group's ipset
+    (iptables_firewall._generate_ipset_chain / _generate_ipset_rule_args)."""
+    group = remote_group_rule(tag).split(f"-A {I_CHAIN} ")[1].removesuffix(" -j RETURN")
+    if group.startswith("-s "):
+        ssh = f"-A {I_CHAIN} {group} -p tcp -m tcp --dport 22 -j RETURN"
+    else:
+        ssh = f"-A {I_CHAIN} -p tcp -m tcp --dport 22 {group} -j RETURN"
+    return host.edit("iptables_save", replace=(SSH, ssh))
+
+
+@pytest.mark.parametrize("tag", ["2014.1", "2014.2", "8.0.0", "15.0.0", "24.0.0"])
+def test_ssh_from_the_group_only_is_not_ssh_allowed_at_any_tag(tag):
+    host = _ssh_from_the_group(_with_member(hybrid(tag)), tag)
+    assert host.facts().other_instances[0].fixed_ips == (MEMBER,)
+    result = graded(lambda _tag: host, None, "")["sg.ssh"]
+    assert result.status == "fail", result.evidence
