@@ -36,14 +36,16 @@ WRAPPER_DIR = "mount -t tmpfs tmpfs /usr/local/sbin"
 
 
 def hide(directory: str, *names: str) -> str:
-    """Make NAMES disappear from DIRECTORY on this host only: a tmpfs of symlinks over it."""
+    """Make NAMES disappear from DIRECTORY on this host only: a tmpfs of symlinks over it. Every
+    other name is linked, even one whose target is not linked yet (awk -> /etc/alternatives/awk
+    -> /usr/bin/mawk): testing it with -e while the tmpfs fills would hide awk too."""
     keep = "|".join(names)
     return (
         'cp "$(command -v ln)" /run/lab/ln\n'
         f"mkdir -p /run/lab/orig{directory} && mount --bind {directory} /run/lab/orig{directory}\n"
         f"mount -t tmpfs tmpfs {directory}\n"
         f"for f in /run/lab/orig{directory}/* /run/lab/orig{directory}/.[!.]*; do n=${{f##*/}}; "
-        f'case $n in {keep}) ;; *) [ -e "$f" ] && /run/lab/ln -s "$f" "{directory}/$n" ;; esac; '
+        f'case $n in {keep}) ;; *) {{ [ -e "$f" ] || [ -L "$f" ]; }} && /run/lab/ln -s "$f" "{directory}/$n" ;; esac; '
         "done; :"
     )
 
