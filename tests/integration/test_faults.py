@@ -45,7 +45,8 @@ def hide(directory: str, *names: str) -> str:
         f"mkdir -p /run/lab/orig{directory} && mount --bind {directory} /run/lab/orig{directory}\n"
         f"mount -t tmpfs tmpfs {directory}\n"
         f"for f in /run/lab/orig{directory}/* /run/lab/orig{directory}/.[!.]*; do n=${{f##*/}}; "
-        f'case $n in {keep}) ;; *) {{ [ -e "$f" ] || [ -L "$f" ]; }} && /run/lab/ln -s "$f" "{directory}/$n" ;; esac; '
+        f'case $n in {keep}) ;; *) {{ [ -e "$f" ] || [ -L "$f" ]; }} && '
+        f'/run/lab/ln -s "$f" "{directory}/$n" ;; esac; '
         "done; :"
     )
 
