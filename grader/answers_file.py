@@ -8,6 +8,7 @@
 In a batch (grader/class_grading.py) a student's answers come from a file here (class.yaml
 `answers:`, read before connecting) or from a file on their host (`answers_path:`, read by one
 more command of the gather, answers_command()); either way parse_answers() checks them.
+
 The file is a YAML mapping, answer name -> answer (a string or a number); the question is the
 comment above each key. Refused, as one line naming the file, line and key (exit 2): a key
 that is no question of the rubric, a value that is not a plain answer, and everything
