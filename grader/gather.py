@@ -59,6 +59,8 @@ def parse_gather_output(stdout: str | bytes, target: str = "host") -> Snapshot:
     try:
         return Snapshot.from_json(text, source=target)
     except InputFileError as error:
+        if error.key == "error":  # the script ran but could not gather (it says why)
+            raise HostError(f"{target}: {error.problem}") from None
         raise HostError(f"{target}: bad gather output: {error.problem}") from None
 
 
@@ -82,6 +84,8 @@ def _salvage(text: str, target: str) -> Snapshot:
     try:
         return Snapshot.from_dict(doc, source=target)
     except InputFileError as error:
+        if error.key == "error":  # the script ran but could not gather (it says why)
+            raise HostError(f"{target}: {error.problem}") from None
         raise HostError(f"{target}: bad gather output: {error.problem}") from None
 
 

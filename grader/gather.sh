@@ -32,9 +32,11 @@ if command -v timeout >/dev/null 2>&1; then TIMEOUT="timeout $COMMAND_TIMEOUT"; 
 
 refuse() { # prints a document that says why the gather could not run at all
     printf '{"format": "labgrade-snapshot/1", "gatherer": "gather.sh/%s", ' "$GATHER_VERSION"
-    printf '"error": "%s", "records": []}\n' "$1"
+    printf '"error": "%s", "records": [], "complete": true}\n' "$1" # whole, though empty
     exit 0
 }
+# The record writer is awk (POSIX: mawk, gawk or busybox awk; every Linux has one).
+command -v awk >/dev/null 2>&1 || refuse "awk not found on this host: the gather needs it (install mawk or gawk)"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/labgrade.XXXXXX") || refuse "cannot create a temporary directory"
 trap 'rm -rf "$TMP"' EXIT
 trap 'exit 1' HUP INT TERM

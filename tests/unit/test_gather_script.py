@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from grader.errors import HostError
 from grader.gather import gather_command, parse_gather_output
 
 SCRIPT = Path(__file__).resolve().parents[2] / "grader" / "gather.sh"
@@ -106,6 +107,23 @@ def _can_unshare() -> bool:
         return False
     probe = subprocess.run(["unshare", "--net", "--mount", "true"], capture_output=True)
     return probe.returncode == 0
+
+
+@pytest.mark.skipif(not _can_unshare(), reason="needs root and unshare --net --mount")
+def test_a_host_without_awk_gets_a_document_that_says_so():
+    """The record writer is awk: without it the gather says why, not a document cut before
+    its first record (in a throwaway mount namespace, awk's binary covered by /dev/null)."""
+    hide = 'mount --make-rprivate / && mount --bind /dev/null "$(readlink -f "$(command -v awk)")"'
+    done = subprocess.run(
+        ["unshare", "--mount", "sh", "-c", f'{hide} && exec sh "$0"', str(SCRIPT)],
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert doc["records"] == [] and doc["error"].startswith("awk not found on this host")
+    with pytest.raises(HostError, match=r"no-awk: .*awk not found on this host"):
+        parse_gather_output(done.stdout, "no-awk")
 
 
 @pytest.mark.skipif(not _can_unshare(), reason="needs root and unshare --net --mount")
