@@ -12,7 +12,9 @@ fi
 
 packages=(iproute2 iptables openvswitch-switch dnsmasq-base openssh-server openssh-client
   haproxy procps iputils-ping netcat-openbsd ipset util-linux sudo tini ovn-common ovn-central
-  ethtool chromium)
+  ethtool chromium gawk busybox)
+# gawk and busybox: the gather's record writer is tested with each awk a DevStack host may have
+# (mawk on Debian/Ubuntu, gawk on Rocky/CentOS); the machine's own `awk` stays what it was.
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -29,7 +31,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   trap '[ $created_policy = 1 ] && rm -f /usr/sbin/policy-rc.d' EXIT
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
+  awk_before=$(readlink -f /usr/bin/awk || true)
   apt-get install -y -q --no-install-recommends "${missing[@]}"
+  if [ -n "$awk_before" ] && [ "$(readlink -f /usr/bin/awk)" != "$awk_before" ]; then
+    update-alternatives --quiet --set awk "$awk_before"
+  fi
 fi
 
 python=${PYTHON:-python3}
