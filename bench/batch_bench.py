@@ -151,7 +151,9 @@ def batch(names: list[str], config: Path, jobs: int, out: Path) -> tuple[float, 
     return wall, max(r.remote_commands for r in run.results.values()), len(errors)
 
 
-def bench(count: int, jobs: int, delay_ms: float, work: Path) -> None:
+def bench(
+    count: int, jobs: int, delay_ms: float, work: Path, rounds: int = 3, testinfra: bool = True
+) -> None:
     names = [f"bb-{i:03}" for i in range(count)]
     load_before = load_average()
     started = time.monotonic()
@@ -167,25 +169,27 @@ def bench(count: int, jobs: int, delay_ms: float, work: Path) -> None:
         # commands measured just before it, and best with best.
         plains, walls, floors, fds = [], [], [], [open_fds()]
         commands = errors = 0
-        for round_ in range(3):
+        for round_ in range(rounds):
             plains.append(plain_floor(names, config, jobs))
             wall, most, failed = batch(names, config, jobs, work / f"out-{count}-{round_}")
             walls.append(wall)
             commands, errors = max(commands, most), errors + failed
             fds.append(open_fds())
             floors.append(floor(names, config, command, jobs))
-        testinfra_wall = testinfra_xdist(names, config, jobs)
+        testinfra_wall = testinfra_xdist(names, config, jobs) if testinfra else None
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"N={count} jobs={jobs} delay={delay_ms:g} ms  (load average {load_before})")
         print(f"  floor (plain ssh + gather): {seconds(floors)}")
-        print(f"  batch x3:                   {seconds(walls)}")
+        print(f"  batch x{rounds}:                   {seconds(walls)}")
         print(f"  batch / best floor:         {times(w / min(floors) for w in walls)}")
         print(f"  plain-commands floor:       {seconds(plains)} (ssh + the gather's commands)")
         rounds = times(w / p for w, p in zip(walls, plains, strict=True))
         best = min(walls) / min(plains)
         print(f"  batch / plain-commands:     {rounds} (each round), best/best {best:.2f}x")
         print("                              (goal: at most 1.25x)")
-        if testinfra_wall is None:
+        if not testinfra:
+            print("  testinfra + xdist:          not measured (--no-testinfra)")
+        elif testinfra_wall is None:
             print("  testinfra + xdist:          not measured (pip install pytest-xdist)")
         else:
             print(f"  testinfra + xdist:          {testinfra_wall:.2f} s")
@@ -204,11 +208,15 @@ def main() -> int:
     parser.add_argument("--counts", default="16,50", help="host counts (default: 16,50)")
     parser.add_argument("--jobs", type=int, default=8, help="hosts at once (default: 8)")
     parser.add_argument("--delay-ms", type=float, default=50, help="added round trip (ms)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default: 3)")
+    parser.add_argument(
+        "--no-testinfra", action="store_true", help="skip plain testinfra + xdist (minutes at 50)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="labgrade-batch-bench-") as tmp:
         os.environ["LABGRADE_LAB_DIR"] = str(Path(tmp) / "lab")
         for count in (int(c) for c in args.counts.split(",")):
-            bench(count, args.jobs, args.delay_ms, Path(tmp))
+            bench(count, args.jobs, args.delay_ms, Path(tmp), args.rounds, not args.no_testinfra)
     return 0
 
 

@@ -9,6 +9,9 @@ student with findings answers (class.yaml `answers:` or `answers_path:`) is grad
 kept in DIR for regrade; an unusable answers file is that student's `error`. A host
 that fails (unreachable, key refused, timeout...) becomes that student's `error` result; the
 others go on. A host still running after `timeout` seconds is cut off (its ssh is killed).
+JOBS bounds the connections open at once: a host gives its place up as soon as its output is
+in, so the next host's ssh starts while this one is graded (its clock, for `timeout`, starts
+when it gets a place).
 Ctrl-C (KeyboardInterrupt) stops cleanly: nothing new is started, the hosts in flight are cut
 off and not recorded, and what was already written stays as it is. The caller makes sure that
 only one KeyboardInterrupt comes (commands/batch.py StopSignals): a second one would cut the
@@ -75,6 +78,7 @@ class _Running:
     student: Student
     watch: ProcessWatch = field(default_factory=ProcessWatch)
     started: float = field(default_factory=time.monotonic)
+    connected: bool = True  # holds one of the JOBS places for a connection
 
 
 class _Worker:
@@ -87,9 +91,13 @@ class _Worker:
         self.running: dict[str, _Running] = {}
         self.spool = spool  # a private directory for the hosts' output in flight
         self.grading = threading.BoundedSemaphore(grading_processes(settings.jobs))
+        self.connections = threading.BoundedSemaphore(settings.jobs)
 
     def __call__(self, student: Student) -> HostResult | None:
-        if self.stop.is_set():
+        while not self.stop.is_set():
+            if self.connections.acquire(timeout=TICK):
+                break
+        else:
             return None
         state = _Running(student)
         with self.lock:
@@ -99,8 +107,16 @@ class _Worker:
         except Exception as error:  # a bug or a hostile host costs one student, not the class
             return None if self.stop.is_set() else self.unrecorded(student, error)
         finally:
+            self.hang_up(state)
             with self.lock:
                 del self.running[student.id]
+
+    def hang_up(self, state: _Running) -> None:
+        """Give STATE's connection place to the next host (once)."""
+        with self.lock:
+            connected, state.connected = state.connected, False
+        if connected:
+            self.connections.release()
 
     def grade(self, state: _Running) -> HostResult | None:
         student, settings = state.student, self.settings
@@ -120,7 +136,7 @@ class _Worker:
         with state.watch.active():
             if self.stop.is_set():
                 return None
-            result, graded = self.gather_and_grade(student, options, state.watch, answers)
+            result, graded = self.gather_and_grade(student, options, state, answers)
         if state.watch.killed and (result is None or result.status == "error"):
             if self.stop.is_set():
                 return None  # interrupted: graded again by --resume
@@ -159,13 +175,14 @@ class _Worker:
         self,
         student: Student,
         options: ConnectOptions,
-        watch: ProcessWatch,
+        state: _Running,
         answers: StudentAnswers | None,
     ) -> tuple[HostResult | None, bool]:
-        """(result, whether a grading process made it); (None, False) when WATCH was killed.
-        The host's output goes to a file of its own, graded in a process of its own; ANSWERS
-        on the host are read by one more command of the same gather."""
-        settings, started = self.settings, time.monotonic()
+        """(result, whether a grading process made it); (None, False) when the host's watch
+        was killed. The host's output goes to a file of its own, graded in a process of its
+        own once the connection's place is given up; ANSWERS on the host are read by one more
+        command of the same gather."""
+        settings, started, watch = self.settings, time.monotonic(), state.watch
         exercises, only = self.rubric(student), only_tuple(settings.only)
         candidates = exercises.select(only, backend=None).to_run
         extra = extra_commands(candidates, exercises.registry)
@@ -184,6 +201,8 @@ class _Worker:
                     redact(student.target), str(error), self.max_score(exercises), duration=duration
                 )
                 return replace(error_result, attempts=getattr(error, "attempts", 1)), False
+            finally:
+                self.hang_up(state)  # the output is in: the next host may connect
             job = GradingJob(
                 output=str(output),
                 spec=student.target,
@@ -252,7 +271,9 @@ def grade_class(
     threading.Thread(target=start_server, daemon=True).start()  # while the first hosts gather
     worker = _Worker(settings, classdir, spool)
     run = BatchRun()
-    pool = ThreadPoolExecutor(max_workers=settings.jobs, thread_name_prefix="labgrade-batch")
+    # JOBS threads gather; a few more grade the hosts whose output is in (worker.connections)
+    threads = settings.jobs + grading_processes(settings.jobs)
+    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="labgrade-batch")
     futures: dict[Future[HostResult | None], Student] = {}
     try:
         futures = {pool.submit(worker, student): student for student in students}
