@@ -6,7 +6,6 @@ are graded; regrade grades the answers the batch kept."""
 
 from __future__ import annotations
 
-import csv
 import json
 import shlex
 import subprocess
@@ -15,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from json_contract import validated
+from class_outputs import findings, grades
 from test_findings_lab import answers_read_as_a_student
 
 REPO = Path(__file__).resolve().parents[2]
@@ -36,18 +35,6 @@ def labgrade(*args: str) -> subprocess.CompletedProcess[str]:
 
 def yaml_text(answers: dict[str, str]) -> str:
     return "".join(f"{key}: {json.dumps(value)}\n" for key, value in answers.items())
-
-
-def grades(out: Path) -> dict[str, dict[str, str]]:
-    with (out / "grades.csv").open(newline="") as handle:
-        return {row["id"]: row for row in csv.DictReader(handle)}
-
-
-def findings(out: Path, student: str) -> dict[str, str]:
-    doc = validated(json.loads((out / "students" / f"{student}.json").read_text()), "result")
-    return {
-        c["id"]: c["status"] for e in doc["exercises"] if e["id"] == "findings" for c in e["checks"]
-    }
 
 
 def test_a_class_graded_on_its_answers(lab: Any, tmp_path: Path) -> None:

@@ -4,14 +4,15 @@ and regrade grading the answers the batch kept."""
 
 from __future__ import annotations
 
-import csv
 import json
 import shlex
 from pathlib import Path
 from typing import IO, Any
 
 import pytest
+from class_outputs import findings, grades
 from json_contract import validated
+from test_findings import dhcp_tap
 
 import grader.ansible_inventory
 import grader.connect
@@ -37,17 +38,6 @@ OTHER_IDS = (
     ("9e5f2802", "77aa11bb"),
     ("4b523b2a", "c0ffee00"),
 )
-
-
-def dhcp_tap() -> str:
-    doc = json.loads((SNAPSHOTS / "complete.json").read_text())
-    for record in doc["records"]:
-        if (record.get("ns") or "").startswith("qdhcp-") and record["key"] == "addr":
-            for line in record["out"].splitlines():
-                word = line.split()[1].split("@")[0]
-                if word.startswith("tap"):
-                    return word
-    raise AssertionError("no DHCP tap in complete.json")
 
 
 def answers_text(answers: dict[str, str]) -> str:
@@ -107,18 +97,6 @@ def answers_class(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path
         "  - {id: fay, target: h-fay}\n"
     )
     return tmp_path, recorded
-
-
-def grades(out: Path) -> dict[str, dict[str, str]]:
-    with (out / "grades.csv").open(newline="") as handle:
-        return {row["id"]: row for row in csv.DictReader(handle)}
-
-
-def findings(out: Path, student: str) -> dict[str, str]:
-    doc = validated(json.loads((out / "students" / f"{student}.json").read_text()), "result")
-    return {
-        c["id"]: c["status"] for e in doc["exercises"] if e["id"] == "findings" for c in e["checks"]
-    }
 
 
 def test_each_student_is_graded_on_their_own_answers(answers_class: Any, capsys: Any) -> None:
