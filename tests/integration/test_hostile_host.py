@@ -24,7 +24,9 @@ NAMESPACES = [
 DEVICES = ["qg-;id>pwned1", "qg-`id>pwned2`", "qr-&id&", "-qg", "tap*", "qg-$HOME"]
 BRIDGE = "br-;touch pwned6"
 PROCESS = "dnsmasq --interface=$(touch pwned-ps) --dhcp-range=`touch pwned-ps2`"
-FIND = "find / /run /tmp /root -xdev -name 'pwned*' 2>/dev/null || true"
+# Where a shell run by the gather could write a relative file: its cwd (root's home, /, or a
+# temporary directory). Depth-limited: a walk of the whole root filesystem took over 30 s on CI.
+FIND = "find / /run /tmp /var/tmp /root -xdev -maxdepth 3 -name 'pwned*' 2>/dev/null || true"
 
 
 def hostile_script() -> str:
