@@ -37,7 +37,7 @@ from grader.connect_options import ConnectOptions
 from grader.deadline import ProcessWatch
 from grader.errors import InputFileError, LabgradeError
 from grader.grading import gather_to_file, why
-from grader.grading_process import GradingJob, grade_in_process, only_tuple, start_server
+from grader.grading_process import GradingJob, GradingPool, only_tuple
 from grader.host_spec import host_name, redact
 from grader.inventory import Student
 from grader.model import Exercises, extra_commands
@@ -84,8 +84,8 @@ class _Running:
 class _Worker:
     """Grades one student at a time in a pool thread and records the result in DIR."""
 
-    def __init__(self, settings: Settings, classdir: ClassDir, spool: Path):
-        self.settings, self.classdir = settings, classdir
+    def __init__(self, settings: Settings, classdir: ClassDir, spool: Path, graders: GradingPool):
+        self.settings, self.classdir, self.graders = settings, classdir, graders
         self.stop = threading.Event()
         self.lock = threading.Lock()
         self.running: dict[str, _Running] = {}
@@ -215,7 +215,7 @@ class _Worker:
                 answers_copy=str(self.classdir.answers_path(student.id)),
             )
             with self.grading_slot(watch) as slot:
-                result = grade_in_process(job, watch) if slot else None
+                result = self.graders.grade(job, watch) if slot else None
             if result is None:
                 return None, False
             return replace(result, attempts=attempts), result.status == "graded"
@@ -268,8 +268,10 @@ def grade_class(
     student is done, before the pool is shut down (the batch command stops taking signals as
     interrupts there, so that none can land in the shutdown)."""
     spool = Path(tempfile.mkdtemp(prefix="labgrade-batch-"))
-    threading.Thread(target=start_server, daemon=True).start()  # while the first hosts gather
-    worker = _Worker(settings, classdir, spool)
+    graders = GradingPool()
+    warm = threading.Thread(target=graders.warm, args=(grading_processes(settings.jobs),))
+    warm.start()  # while the first hosts gather
+    worker = _Worker(settings, classdir, spool, graders)
     run = BatchRun()
     # JOBS threads gather; a few more grade the hosts whose output is in (worker.connections)
     threads = settings.jobs + grading_processes(settings.jobs)
@@ -295,6 +297,8 @@ def grade_class(
         _collect(finished - {f for f in futures if futures[f].id in run.results}, futures, run)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        warm.join()
+        graders.close()
         shutil.rmtree(spool, ignore_errors=True)
         progress.close()
     return run

@@ -11,8 +11,9 @@ thread can kill the whole group; the waiting call then returns at once.
     watch.kill()                # from any thread (the batch's timer, Ctrl-C)
 
 Other things that can be ended (a grading process: grader/grading_process.py) are added with
-add(); they need only a kill() method. While an OutputCapture is active too
-(grader/hostoutput.py), those processes' output is read as it arrives, with caps.
+add(); they need only a kill() method; release() hands one back when it goes on to other
+work. While an OutputCapture is active too (grader/hostoutput.py), those processes' output is
+read as it arrives, with caps.
 """
 
 from __future__ import annotations
@@ -54,6 +55,16 @@ class ProcessWatch:
             self.processes.append(process)
             if self.killed:
                 _kill_group(process)
+
+    def release(self, process: Any) -> bool:
+        """Stop watching PROCESS (added with add()); False when the watch was killed first,
+        PROCESS with it."""
+        with self.lock:
+            if self.killed:
+                return False
+            if process in self.processes:
+                self.processes.remove(process)
+            return True
 
     def kill(self) -> None:
         with self.lock:

@@ -1,18 +1,25 @@
-"""Grade one host's gathered output in a process of its own, which can be ended at any time.
+"""Grade hosts' gathered output in processes of their own, which can be ended at any time.
 
 A batch gathers each host in a thread, the output going to a file (grader/hostoutput.py), and
 grades it here: parsing, facts and checks are pure Python that no thread could interrupt, so a
-host whose output is slow to grade would outlive its `--timeout` and a Ctrl-C. The process is
-registered with the host's ProcessWatch: the batch's deadline or Ctrl-C kills it like the
-host's ssh. It also has a memory limit: a document built to be costly to read is that host's
-`error`, not the batch's.
+host whose output is slow to grade would outlive its `--timeout` and a Ctrl-C. The process
+grading a host is registered with the host's ProcessWatch: the batch's deadline or Ctrl-C kills
+it like the host's ssh. It also has a memory limit: a document built to be costly to read is
+that host's `error`, not the batch's.
 
-    job = GradingJob(output="spool", spec="ssh://lab-1", exercises=..., only=None, ...)
-    result = grade_in_process(job, watch)   # None: killed (deadline or Ctrl-C)
+The processes are kept and reused (a GradingPool): starting one costs 50 to 100 ms of CPU
+(the fork, multiprocessing's start-up, the main script run again), grading a host about 5 ms.
+One that was killed, ran out of memory or died is not reused; a host whose process died
+between two hosts is graded again by a fresh one.
+
+    with GradingPool() as pool:
+        job = GradingJob(output="spool", spec="ssh://lab-1", exercises=..., only=None, ...)
+        result = pool.grade(job, watch)   # None: killed (deadline or Ctrl-C)
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import multiprocessing.connection
 import resource
@@ -67,64 +74,156 @@ def _forkserver() -> Any:
         return _context
 
 
-def start_server() -> None:
-    """Start the fork server now (it imports the grader once: a second or so), so that the
-    first host's grading does not wait for it; a batch calls this in a thread as it starts."""
-    _forkserver()
-    from multiprocessing import forkserver
+@dataclass
+class _Grader:
+    process: Any  # multiprocessing's Process
+    connection: Any  # our end of its duplex pipe
 
-    forkserver.ensure_running()
+    def stop(self) -> None:
+        """End the process: asked to when idle, killed if it does not go."""
+        with contextlib.suppress(OSError, ValueError):
+            self.connection.send(None)
+        self.process.join(timeout=2)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.connection.close()
 
 
-def grade_in_process(job: GradingJob, watch: ProcessWatch) -> HostResult | None:
-    """JOB's result; a host `error` when the output is unusable or the grading failed; None
-    when WATCH killed the process (the host's deadline, or Ctrl-C)."""
-    context = _forkserver()
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(sender, job), daemon=True)
-    with receiver:
+class GradingPool:
+    """Grading processes started as they are needed and kept for the next hosts."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.idle: list[_Grader] = []
+        self.closed = False
+
+    def __enter__(self) -> GradingPool:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def warm(self, count: int) -> None:
+        """Start COUNT processes now (a batch does it in a thread as it starts), so that the
+        first hosts' grading does not wait for them."""
+        for _ in range(count):
+            grader = self._start()
+            with self.lock:
+                if self.closed:
+                    grader.stop()
+                    return
+                self.idle.append(grader)
+
+    def grade(self, job: GradingJob, watch: ProcessWatch) -> HostResult | None:
+        """JOB's result; a host `error` when the output is unusable or the grading failed;
+        None when WATCH killed the process (the host's deadline, or Ctrl-C)."""
+        for attempt in range(2):
+            grader, reused = self._take(fresh=attempt > 0)
+            reply, keep = self._ask(grader, job, watch)
+            if keep:
+                self._give(grader)
+            else:
+                grader.stop()
+            if reply is None and watch.killed:
+                return None
+            if reply is not None or not reused:
+                break  # else it died while idle (between two hosts): once more, a fresh one
+        if reply is None:
+            return _error(job, "grading stopped without a result (out of memory?)")
+        kind, value = reply
+        return value if kind == "result" else _error(job, value)
+
+    def close(self) -> None:
+        with self.lock:
+            self.closed, idle, self.idle = True, self.idle, []
+        for grader in idle:
+            grader.stop()
+
+    def _start(self) -> _Grader:
+        context = _forkserver()
+        ours, theirs = context.Pipe(duplex=True)
+        process = context.Process(target=_serve, args=(theirs,), daemon=True)
         process.start()
-        sender.close()
-        watch.add(process)
+        theirs.close()
+        return _Grader(process, ours)
+
+    def _take(self, fresh: bool) -> tuple[_Grader, bool]:
+        """(a grading process, whether it graded other hosts before): an idle one, unless
+        FRESH, or a new one."""
+        with self.lock:
+            if self.idle and not fresh:
+                return self.idle.pop(), True
+        return self._start(), False
+
+    def _give(self, grader: _Grader) -> None:
+        with self.lock:
+            if not self.closed:
+                self.idle.append(grader)
+                return
+        grader.stop()
+
+    @staticmethod
+    def _ask(grader: _Grader, job: GradingJob, watch: ProcessWatch) -> tuple[Any, bool]:
+        """(GRADER's reply to JOB or None, whether GRADER can take another host)."""
+        watch.add(grader.process)
         reply: Any = None
-        ready = multiprocessing.connection.wait([receiver, process.sentinel])
-        if receiver in ready:
-            try:
-                reply = receiver.recv()
-            except (EOFError, OSError):
-                reply = None
-    process.join()  # not close()d: the watch may still kill() it, a no-op once it ended
-    if reply is None and watch.killed:
-        return None
-    if reply is None:
-        return _error(job, "grading stopped without a result (out of memory?)")
-    kind, value = reply
-    if kind == "result":
-        return value
-    return _error(job, value)
+        try:
+            grader.connection.send(job)
+            ready = multiprocessing.connection.wait([grader.connection, grader.process.sentinel])
+            if grader.connection in ready:
+                reply = grader.connection.recv()
+        except (EOFError, OSError):
+            reply = None
+        released = watch.release(grader.process)  # False: killed, maybe after it replied
+        if reply is None:
+            return None, False
+        kind, value, keep = reply
+        return (kind, value), keep and released
+
+
+def _serve(connection: Any) -> None:
+    """A grading process: grades the jobs it is sent, one at a time, until told to stop (None)
+    or its memory ran out (then it replies and ends: a fresh one takes the next host)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the batch ends us; Ctrl-C is its to handle
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    while True:
+        try:
+            job = connection.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        resource.setrlimit(resource.RLIMIT_AS, (job.memory_limit, hard))  # the soft limit
+        kind, value, keep = _reply(job)
+        try:
+            connection.send((kind, value, keep))
+        except MemoryError:
+            name = host_name(job.spec)
+            message = f"{name}: its report needs more than {_mib(job.memory_limit)}"
+            connection.send(("error", message, False))
+            return
+        if not keep:
+            return
+
+
+def _reply(job: GradingJob) -> tuple[str, Any, bool]:
+    """(kind, value, whether this process can take another host) for JOB."""
+    name = host_name(job.spec)
+    try:
+        return "result", _grade(job), True
+    except HostError as error:
+        return "error", str(error), True
+    except MemoryError:
+        limit = _mib(job.memory_limit)
+        return "error", f"{name}: grading its output needs more than {limit}", False
+    except Exception as error:
+        return "error", f"{name}: cannot grade what the host returned: {why(error)}", True
 
 
 def _error(job: GradingJob, reason: str) -> HostResult:
     max_score = sum(e.max_points for e in job.exercises.select(job.only).exercises)
     return host_error(redact(job.spec), reason, max_score)
-
-
-def _child(sender: Any, job: GradingJob) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the batch ends us; Ctrl-C is its to handle
-    resource.setrlimit(resource.RLIMIT_AS, (job.memory_limit, job.memory_limit))
-    name = host_name(job.spec)
-    try:
-        reply: tuple[str, Any] = ("result", _grade(job))
-    except HostError as error:
-        reply = ("error", str(error))
-    except MemoryError:
-        reply = ("error", f"{name}: grading its output needs more than {_mib(job.memory_limit)}")
-    except Exception as error:
-        reply = ("error", f"{name}: cannot grade what the host returned: {why(error)}")
-    try:
-        sender.send(reply)
-    except MemoryError:
-        sender.send(("error", f"{name}: its report needs more than {_mib(job.memory_limit)}"))
 
 
 def _grade(job: GradingJob) -> HostResult:

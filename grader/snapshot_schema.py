@@ -63,7 +63,11 @@ def load_document(text: str, source: str) -> Any:
         raise InputFileError(
             source, None, None, "not a snapshot (values nested too deep)"
         ) from None
-    except (ValueError, MemoryError) as error:
+    except MemoryError:
+        raise InputFileError(
+            source, None, None, "too big to read in the memory allowed (the grading's limit)"
+        ) from None
+    except ValueError as error:
         problem = str(error).split(";")[0][:100]
         raise InputFileError(source, None, None, f"not a JSON document ({problem})") from None
 

@@ -1,16 +1,21 @@
 """Grading runs in a process the host's deadline can end (issue 10.2): a watch killed before
 or during the grading gives no result (the batch then records "timed out after N s"), and the
-grading process is gone."""
+grading process is gone. The processes are reused from host to host (issue 11.7), never one
+that was killed, ran out of memory or died; a watch that was let go of kills nothing later."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from grader.deadline import ProcessWatch
-from grader.grading_process import GradingJob, grade_in_process
+from grader.grading_process import GradingJob, GradingPool
 from grader.model import load_exercises
 
 SNAPSHOTS = Path(__file__).resolve().parents[1] / "data" / "snapshots"
@@ -28,16 +33,62 @@ def job(tmp_path: Path, extra_rules: int = 0) -> GradingJob:
     return GradingJob(str(output), "ssh://lab-1", load_exercises(), None, 1, time.monotonic(), None)
 
 
-def test_a_graded_job_gives_its_result(tmp_path: Path) -> None:
-    result = grade_in_process(job(tmp_path), ProcessWatch())
+@pytest.fixture
+def pool() -> Iterator[GradingPool]:
+    with GradingPool() as graders:
+        yield graders
+
+
+def test_a_graded_job_gives_its_result(tmp_path: Path, pool: GradingPool) -> None:
+    result = pool.grade(job(tmp_path), ProcessWatch())
     assert result is not None and result.status == "graded" and result.score == 100
 
 
-def test_a_killed_watch_ends_the_grading_without_a_result(tmp_path: Path) -> None:
+def test_one_process_grades_host_after_host(tmp_path: Path, pool: GradingPool) -> None:
+    pool.grade(job(tmp_path), ProcessWatch())
+    [first] = [grader.process.pid for grader in pool.idle]
+    result = pool.grade(job(tmp_path), ProcessWatch())
+    assert result is not None and result.score == 100
+    assert [grader.process.pid for grader in pool.idle] == [first]
+
+
+def test_a_killed_watch_ends_the_grading_without_a_result(tmp_path: Path, pool: GradingPool):
     watch = ProcessWatch()
     watch.kill()  # the deadline passed before the grading started
-    assert grade_in_process(job(tmp_path), watch) is None
+    assert pool.grade(job(tmp_path), watch) is None
     slow, watch = job(tmp_path, extra_rules=300_000), ProcessWatch()
     threading.Timer(0.2, watch.kill).start()  # the deadline passes while it grades
-    assert grade_in_process(slow, watch) is None
+    assert pool.grade(slow, watch) is None
     assert all(not process.is_alive() for process in watch.processes)
+    assert pool.idle == []  # a killed process is not kept
+    after = pool.grade(job(tmp_path), ProcessWatch())  # the next host: a fresh process
+    assert after is not None and after.score == 100
+
+
+def test_a_watch_let_go_of_kills_nothing_later(tmp_path: Path, pool: GradingPool) -> None:
+    done = ProcessWatch()
+    assert pool.grade(job(tmp_path), done) is not None
+    [grader] = pool.idle
+    done.kill()  # that host's deadline passes after its grading: the process grades others
+    assert grader.process.is_alive() and done.processes == []
+
+
+def test_a_process_that_died_between_hosts_is_replaced(tmp_path: Path, pool: GradingPool):
+    pool.grade(job(tmp_path), ProcessWatch())
+    [grader] = pool.idle
+    grader.process.kill()  # e.g. the kernel's OOM killer, while it waited for a host
+    grader.process.join()
+    result = pool.grade(job(tmp_path), ProcessWatch())
+    assert result is not None and result.status == "graded" and result.score == 100
+    assert [g.process.pid for g in pool.idle] != [grader.process.pid]
+
+
+def test_out_of_memory_is_that_hosts_error_and_the_next_host_is_graded(
+    tmp_path: Path, pool: GradingPool
+) -> None:
+    small = dataclasses.replace(job(tmp_path, extra_rules=50_000), memory_limit=16 * 2**20)
+    result = pool.grade(small, ProcessWatch())
+    assert result is not None and result.status == "error"
+    assert "needs more than 16 MiB" in result.error or "memory allowed" in result.error
+    after = pool.grade(job(tmp_path), ProcessWatch())
+    assert after is not None and after.status == "graded" and after.score == 100
