@@ -10,16 +10,17 @@
 # likewise; everything the host prints is capped, stripped of NULs and JSON-escaped.
 # Every key and command is documented in docs/snapshot.md.
 #
-# Cheap by design (issue 11.7): the commands write into files, and ONE awk started at the
-# beginning (the record writer, below) caps, escapes and prints each record as this shell
-# hands it over through a FIFO; per record this shell spawns only `timeout` and the command.
+# Cheap by design (issue 11.7): the commands write into files (on tmpfs where there is one),
+# ONE awk started at the beginning (the record writer, below) caps, escapes and prints each
+# record as this shell hands it over through a FIFO, and ONE watchdog (below) ends a command
+# that runs too long; per record this shell spawns only the command.
 
 LC_ALL=C
 export LC_ALL
 PATH="$PATH:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 export PATH
 
-GATHER_VERSION=2
+GATHER_VERSION=3
 CAP=${LABGRADE_CAP:-4194304}             # bytes kept from one command's stdout
 ERR_CAP=65536                            # bytes kept from one command's stderr
 TOTAL_CAP=${LABGRADE_TOTAL_CAP:-33554432} # bytes kept from all commands together
@@ -27,8 +28,6 @@ case $CAP in '' | *[!0-9]*) CAP=4194304 ;; esac
 case $TOTAL_CAP in '' | *[!0-9]*) TOTAL_CAP=33554432 ;; esac
 COMMAND_TIMEOUT=${LABGRADE_COMMAND_TIMEOUT:-30} # seconds each command may run
 case $COMMAND_TIMEOUT in '' | *[!0-9]* | 0) COMMAND_TIMEOUT=30 ;; esac
-TIMEOUT=""
-if command -v timeout >/dev/null 2>&1; then TIMEOUT="timeout $COMMAND_TIMEOUT"; fi
 
 refuse() { # prints a document that says why the gather could not run at all
     printf '{"format": "labgrade-snapshot/1", "gatherer": "gather.sh/%s", ' "$GATHER_VERSION"
@@ -37,7 +36,12 @@ refuse() { # prints a document that says why the gather could not run at all
 }
 # The record writer is awk (POSIX: mawk, gawk or busybox awk; every Linux has one).
 command -v awk >/dev/null 2>&1 || refuse "awk not found on this host: the gather needs it (install mawk or gawk)"
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/labgrade.XXXXXX") || refuse "cannot create a temporary directory"
+# Each record writes two files: on a disk filesystem (an ext4 /tmp) creating them costs as much
+# as the commands, on tmpfs (/dev/shm) next to nothing. $TMPDIR, when set, is used as given.
+tmp_root=${TMPDIR:-/tmp}
+if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then tmp_root=/dev/shm; fi
+TMP=$(mktemp -d "$tmp_root/labgrade.XXXXXX" 2>/dev/null || mktemp -d "/tmp/labgrade.XXXXXX") ||
+    refuse "cannot create a temporary directory"
 trap 'rm -rf "$TMP"' EXIT
 trap 'exit 1' HUP INT TERM
 mkfifo -m 600 "$TMP/requests" || refuse "cannot create a FIFO in the temporary directory"
@@ -78,7 +82,7 @@ function put(s,    p, n, c, i, k, parts, out) {
 }
 function own(line,    w) {
     split(line, w)
-    return w[1] == me || index(line, "# labgrade gather script")
+    return w[1] == me || (watchdog != "" && w[1] == watchdog) || index(line, "# labgrade gather script")
 }
 # Bytes of file F (lines with their newline; own processes left out with FILTER), counted
 # up to LIMIT + 1; written escaped, at most LIMIT of them, when SHOW.
@@ -147,8 +151,69 @@ $1 == "R" && NF == 8 && $5 ~ /^[0-9]+$/ && $7 ~ /^[0-9]+$/ {
 }
 END { if (!closed) finish("false") }'
 
+# The time in hundredths of a second, in $now: /proc/uptime read by the shell itself (no
+# process), or `date` where there is no /proc; "" without either.
+if [ -r /proc/uptime ]; then
+    clock() {
+        read -r now _ </proc/uptime && now=$((${now%.*} * 100 + 1${now#*.} - 100))
+    }
+else
+    clock() { now=$(date +%s 2>/dev/null) && now=$((now * 100)); }
+fi
+
+# kill_tree PID: TERM to PID and to every process under it (their parents read from /proc,
+# all of them before the first signal, so that none is handed to init unseen).
+kill_tree() {
+    tree=" $1 "
+    if [ -r /proc/self/stat ]; then
+        grew=yes
+        while [ -n "$grew" ]; do
+            grew=""
+            for stat in /proc/[0-9]*/stat; do
+                read -r line 2>/dev/null <"$stat" || continue
+                line=${line##*") "} # past the command's name, which may hold anything
+                parent=${line#* }
+                parent=${parent%% *}
+                pid=${stat#/proc/}
+                pid=${pid%/stat}
+                case $tree in *" $pid "*) continue ;; *" $parent "*) tree="$tree$pid " grew=yes ;; esac
+            done
+        done
+    fi
+    # shellcheck disable=SC2086 # a list of pids
+    kill -s TERM $tree 2>/dev/null
+}
+
+# The watchdog: every second, reads $TMP/running ("PID START", the command this shell waits
+# for) and, once a command has run COMMAND_TIMEOUT seconds, ends it and everything it started
+# and writes its pid to $TMP/stopped. One process for the whole gather (plus a `sleep` a
+# second), instead of a `timeout` for each command. It ends with this shell.
+watchdog() {
+    trap - EXIT # this shell's own (removing $TMP) is not the watchdog's
+    trap 'kill "$nap" 2>/dev/null; exit 0' TERM
+    nap=""
+    while kill -0 "$gather" 2>/dev/null; do
+        sleep 1 &
+        nap=$!
+        wait "$nap"
+        read -r pid start 2>/dev/null <"$TMP/running" || continue
+        case $pid:$start in [0-9]*:[0-9]*) ;; *) continue ;; esac
+        clock
+        [ -n "$now" ] && [ $((now - start)) -ge $((COMMAND_TIMEOUT * 100)) ] || continue
+        printf '%s\n' "$pid" >"$TMP/stopped"
+        kill_tree "$pid"
+    done
+}
+gather=$$
+: >"$TMP/running"
+watchdog_pid=""
+if command -v sleep >/dev/null 2>&1; then
+    watchdog </dev/null >/dev/null 2>&1 3>&- &
+    watchdog_pid=$!
+fi
+
 printf '{"format": "labgrade-snapshot/1", "gatherer": "gather.sh/%s", ' "$GATHER_VERSION"
-if [ -n "$TIMEOUT" ]; then
+if [ -n "$watchdog_pid" ]; then
     printf '"command_timeout": %s, "records": [\n' "$COMMAND_TIMEOUT"
 else
     printf '"command_timeout": null, "records": [\n'
@@ -158,30 +223,30 @@ fi
 (
     trap '' HUP INT TERM
     cd "$TMP" && exec awk -v cap="$CAP" -v err_cap="$ERR_CAP" -v total_cap="$TOTAL_CAP" \
-        -v me="$$" "$WRITER"
+        -v me="$$" -v watchdog="$watchdog_pid" "$WRITER"
 ) <"$TMP/requests" &
 writer=$!
 exec 3>"$TMP/requests"
 n=0             # number of the record being made
-child=""        # pid of the command running now (with timeout: the leader of its own group)
-timed_out=false # the last command was stopped by timeout
+child=""        # pid of the command running now
+timed_out=false # the last command was stopped by the watchdog
 
 # request TEXT: one request to the writer, padded to 4096 bytes (one write: PIPE_BUF).
 request() { printf '%-4095s\n' "$1" >&3; }
 
 # On TERM/HUP/INT (e.g. the outer `timeout` of labgrade's remote command) stop the running
-# command and its children at once: `timeout` puts them in a process group of their own, which
-# a signal to this script's group does not reach. Commands run in the background and are
-# waited for, so that this trap runs as soon as the signal comes, not after the command ends.
+# command and its children at once (a signal to this script's process group reaches them,
+# but a HUP from a lost connection may come to this shell alone). Commands run in the
+# background and are waited for, so that this trap runs as soon as the signal comes, not after
+# the command ends.
 # The writer then closes what was printed into a valid document marked "complete": false (a
 # Ctrl-C on `sh labgrade-collect.sh > host.json` leaves a file labgrade grades as cut, not a
 # broken one); it prints records whole, so the cut never comes in the middle of one. PIPE:
 # the writer is gone (the connection with it), so the gather ends too.
 stop() {
     trap '' HUP INT TERM PIPE
-    if [ -n "$child" ]; then
-        kill -s TERM -- "-$child" 2>/dev/null || kill -s TERM "$child" 2>/dev/null
-    fi
+    [ -z "$watchdog_pid" ] || kill "$watchdog_pid" 2>/dev/null
+    [ -z "$child" ] || kill_tree "$child"
     request C 2>/dev/null
     exec 3>&-
     wait "$writer"
@@ -195,33 +260,23 @@ emit() {
     timed_out=false
 }
 
-# The time in whole seconds, in $now: /proc/uptime read by the shell itself (no process), or
-# `date` where there is no /proc; "" without either.
-if [ -r /proc/uptime ]; then
-    clock() { read -r now _ </proc/uptime && now=${now%%.*}; }
-else
-    clock() { now=$(date +%s 2>/dev/null); }
-fi
-
-# launch COMMAND... : runs COMMAND under $TIMEOUT in the background into files oN/eN (the
-# next N) and waits for it; sets rc, and timed_out when timeout stopped it (exit 124 once the
-# limit has passed: not a command's own exit code 124).
+# launch COMMAND... : runs COMMAND in the background into files oN/eN (the next N), tells the
+# watchdog, and waits for it; sets rc (124, and timed_out, when the watchdog ended it).
 launch() {
     n=$((n + 1))
-    clock
-    started=$now
-    $TIMEOUT "$@" >"$TMP/o$n" 2>"$TMP/e$n" </dev/null 3>&- &
+    "$@" >"$TMP/o$n" 2>"$TMP/e$n" </dev/null 3>&- &
     child=$!
-    wait "$child"
+    clock
+    printf '%s %s\n' "$child" "$now" >"$TMP/running"
+    wait "$child" 2>/dev/null # no "Terminated" from the shell when the watchdog ended it
     rc=$?
-    child=""
-    if [ -n "$TIMEOUT" ] && [ "$rc" = 124 ]; then
-        clock
-        case $started:$now in
-        [0-9]*:[0-9]*) [ $((now - started)) -lt "$COMMAND_TIMEOUT" ] || timed_out=true ;;
-        *) timed_out=true ;; # no clock: trust the exit code
-        esac
+    : >"$TMP/running"
+    if [ -s "$TMP/stopped" ]; then
+        read -r stopped <"$TMP/stopped"
+        [ "$stopped" != "$child" ] || rc=124 timed_out=true
+        : >"$TMP/stopped"
     fi
+    child=""
 }
 
 # run KEY NS ARG COMMAND... : runs COMMAND (in namespace NS when set), records its output.
@@ -433,6 +488,7 @@ for command in "$@"; do
     emit extra "" "" X
 done
 
+[ -z "$watchdog_pid" ] || kill "$watchdog_pid" 2>/dev/null
 request E
 exec 3>&-
 wait "$writer"
