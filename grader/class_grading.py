@@ -16,6 +16,9 @@ Ctrl-C (KeyboardInterrupt) stops cleanly: nothing new is started, the hosts in f
 off and not recorded, and what was already written stays as it is. The caller makes sure that
 only one KeyboardInterrupt comes (commands/batch.py StopSignals): a second one would cut the
 shutdown short.
+The hosts are graded in a few processes kept for the whole batch (grader/grading_process.py),
+started from a multiprocessing fork server, which runs the caller's main script again in each:
+a script calling grade_class keeps its work under `if __name__ == "__main__":`.
 """
 
 from __future__ import annotations
