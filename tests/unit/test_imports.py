@@ -65,6 +65,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "grader.grading",
             "grader.grading_process",
             "grader.class_grading",
+            "grader.student_grading",
             "grader.classdir",
             "grader.stamp",
         },
