@@ -194,7 +194,8 @@ def _serve(connection: Any) -> None:
             return
         if job is None:
             return
-        resource.setrlimit(resource.RLIMIT_AS, (job.memory_limit, hard))  # the soft limit
+        soft = job.memory_limit if hard == resource.RLIM_INFINITY else min(job.memory_limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))  # a lower hard limit (ulimit) holds
         kind, value, keep = _reply(job)
         try:
             connection.send((kind, value, keep))

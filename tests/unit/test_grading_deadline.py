@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import resource
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -92,3 +95,33 @@ def test_out_of_memory_is_that_hosts_error_and_the_next_host_is_graded(
     assert "needs more than 16 MiB" in result.error or "memory allowed" in result.error
     after = pool.grade(job(tmp_path), ProcessWatch())
     assert after is not None and after.status == "graded" and after.score == 100
+
+
+def test_a_hard_memory_limit_below_the_grading_limit_is_kept(tmp_path: Path) -> None:
+    """Under `ulimit -v` lower than the 1 GiB grading limit, hosts are still graded (the
+    grading process keeps the lower limit rather than failing to raise it)."""
+    code = (
+        "import sys, time; sys.path[:0] = sys.argv[1:3]\n"
+        "from test_grading_deadline import job\n"
+        "from grader.deadline import ProcessWatch\n"
+        "from grader.grading_process import GradingPool\n"
+        "from pathlib import Path\n"
+        "with GradingPool() as pool:\n"
+        "    result = pool.grade(job(Path(sys.argv[3])), ProcessWatch())\n"
+        "print(result.status, result.score, result.error)\n"
+    )
+    here = Path(__file__).resolve()
+    limit = 900 * 2**20
+
+    def lower_hard_limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(here.parent), str(here.parents[2]), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=lower_hard_limit,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[:2] == ["graded", "100"], done.stdout
