@@ -59,9 +59,7 @@ def parse_gather_output(stdout: str | bytes, target: str = "host") -> Snapshot:
     try:
         return Snapshot.from_json(text, source=target)
     except InputFileError as error:
-        if error.key == "error":  # the script ran but could not gather (it says why)
-            raise HostError(f"{target}: {error.problem}") from None
-        raise HostError(f"{target}: bad gather output: {error.problem}") from None
+        raise _unusable(error, target) from None
 
 
 def _salvage(text: str, target: str) -> Snapshot:
@@ -84,9 +82,14 @@ def _salvage(text: str, target: str) -> Snapshot:
     try:
         return Snapshot.from_dict(doc, source=target)
     except InputFileError as error:
-        if error.key == "error":  # the script ran but could not gather (it says why)
-            raise HostError(f"{target}: {error.problem}") from None
-        raise HostError(f"{target}: bad gather output: {error.problem}") from None
+        raise _unusable(error, target) from None
 
 
 __all__ = ["FORMAT", "gather_command", "gather_script", "parse_gather_output"]
+
+
+def _unusable(error: InputFileError, target: str) -> HostError:
+    """TARGET's error for a gather document the snapshot reader refused (ERROR)."""
+    if error.key == "error":  # the script ran but could not gather (it says why)
+        return HostError(f"{target}: {error.problem}")
+    return HostError(f"{target}: bad gather output: {error.problem}")

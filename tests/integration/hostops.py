@@ -25,9 +25,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 @contextlib.contextmanager
 def own_hosts(
-    lab: Any, hosts: Mapping[str, str], tmp: Path
+    lab: Any, hosts: Mapping[str, str | api.HostSpec], tmp: Path
 ) -> Iterator[tuple[dict[str, LabHost], Path]]:
-    """Bring up HOSTS {name: scenario} in the session's lab directory; down again afterwards."""
+    """Bring up HOSTS {name: scenario or HostSpec} in the session's lab directory; down again
+    afterwards."""
     del lab  # the fixture sets LABGRADE_LAB_DIR: our hosts live (and are cleaned) with its own
     built = api.up_scenarios(dict(hosts))
     try:
@@ -57,6 +58,6 @@ def labgrade(*args: str, timeout: float = 120, **kwargs: Any) -> subprocess.Comp
         text=True,
         timeout=timeout,
         stdin=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        env={**kwargs.pop("env", os.environ), "PYTHONPATH": str(REPO)},
         **{"cwd": REPO, **kwargs},
     )

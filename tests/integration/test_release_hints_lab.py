@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hostops import labgrade, own_hosts
 
 from labsim import api
 
-REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.lab
 HOSTS = {
     "rh-icehouse": api.HostSpec("no-ssh-rule", "icehouse"),
@@ -24,38 +22,30 @@ HOSTS = {
 }
 
 
-def labgrade(name: str, ssh_config: Path, *options: str) -> str:
-    command = [sys.executable, "-m", "labgrade", "check", f"ssh://{name}"]
-    done = subprocess.run(
-        [*command, "--ssh-config", str(ssh_config), *options],
-        capture_output=True,
-        text=True,
+def report(name: str, ssh_config: Path, *options: str) -> str:
+    done = labgrade(
+        "check",
+        f"ssh://{name}",
+        "--ssh-config",
+        str(ssh_config),
+        *options,
         timeout=90,
-        cwd=REPO,
-        env={**os.environ, "COLUMNS": "100", "NO_COLOR": "1"},
+        env={**os.environ, "COLUMNS": "100", "NO_COLOR": "1"},  # as a student's terminal
     )
     assert done.returncode == 1, done.stderr  # sg.ssh fails
     return done.stdout
 
 
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    base = tmp_path_factory.mktemp("release-hints")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("LABGRADE_LAB_DIR", str(base / "state"))
-        try:
-            api.up_scenarios(HOSTS, jobs=2)
-            ssh_config = base / "ssh_config"
-            api.write_ssh_config(ssh_config)
-            yield {
-                name: (
-                    labgrade(name, ssh_config),
-                    json.loads(labgrade(name, ssh_config, "--format", "json")),
-                )
-                for name in HOSTS
-            }
-        finally:
-            api.down(all_hosts=True)
+def reports(lab: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    with own_hosts(lab, HOSTS, tmp_path_factory.mktemp("release-hints")) as (_, ssh_config):
+        yield {
+            name: (
+                report(name, ssh_config),
+                json.loads(report(name, ssh_config, "--format", "json")),
+            )
+            for name in HOSTS
+        }
 
 
 def first_screen(text: str) -> str:
